@@ -1,0 +1,105 @@
+import Glibc
+import HTTP
+import Prometheus
+
+/// The Prometheus metrics of the daemon, exposed at `/metrics`.
+///
+/// Request metrics are labelled by route template (never the raw path, so label
+/// cardinality stays bounded), method and status. Process metrics are read from `/proc`
+/// at scrape time.
+public final class StudioMetrics: Sendable {
+    /// The registry other parts add their metrics to.
+    public let registry = PrometheusCollectorRegistry()
+    private let requestCounters = Locked<[String: Counter]>([:])
+    private let latencies = Locked<[String: DurationHistogram]>([:])
+    private let startedAt = monotonicSeconds()
+    private let uptime: Gauge
+    private let residentBytes: Gauge
+    private let openFiles: Gauge
+    private let threads: Gauge
+    /// `content_generation_duration_seconds`, from the original design (filled by generation).
+    public let generationDuration: ValueHistogram
+
+    /// Registers the standard metrics.
+    public init() {
+        uptime = registry.makeGauge(name: "process_uptime_seconds", help: "Seconds since the daemon started.")
+        residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        openFiles = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
+        threads = registry.makeGauge(name: "process_threads", help: "Number of OS threads.")
+        generationDuration = registry.makeValueHistogram(
+            name: "content_generation_duration_seconds", buckets: [0.1, 0.5, 1, 2, 5, 10],
+            help: "Time to generate one content item, from request to stored result.")
+    }
+
+    /// Records one finished request.
+    public func record(_ access: HTTPServer.AccessRecord) {
+        let key = "\(access.route)\u{1}\(access.method)\u{1}\(access.status)"
+        let counter = requestCounters.withLock { cache -> Counter in
+            if let existing = cache[key] { return existing }
+            let made = registry.makeCounter(
+                name: "http_requests_total",
+                labels: [("endpoint", access.route), ("method", access.method), ("status", String(access.status))],
+                help: "HTTP requests by route template, method and status.")
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        let histogram = latencies.withLock { cache -> DurationHistogram in
+            if let existing = cache[access.route] { return existing }
+            let made = registry.makeDurationHistogram(
+                name: "http_request_duration_seconds", labels: [("endpoint", access.route)],
+                buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)],
+                help: "Time from request headers to response, by route template.")
+            cache[access.route] = made
+            return made
+        }
+        histogram.recordNanoseconds(Int64(access.seconds * 1e9))
+    }
+
+    /// The text exposition, process figures refreshed first.
+    public func render() -> [UInt8] {
+        let process = ProcessFigures.read()
+        uptime.set(monotonicSeconds() - startedAt)
+        residentBytes.set(Double(process.residentBytes))
+        openFiles.set(Double(process.openFiles))
+        threads.set(Double(process.threads))
+        return registry.emitToBuffer()
+    }
+}
+
+/// Figures about this process read from `/proc/self`.
+public struct ProcessFigures: Sendable {
+    /// Resident set size in bytes.
+    public var residentBytes: Int
+    /// Open file descriptors.
+    public var openFiles: Int
+    /// OS threads.
+    public var threads: Int
+
+    /// Reads the current figures.
+    public static func read() -> ProcessFigures {
+        var figures = ProcessFigures(residentBytes: 0, openFiles: 0, threads: 0)
+        if let status = StaticFilesReader.read("/proc/self/status") {
+            for line in String(decoding: status, as: UTF8.self).split(separator: "\n") {
+                if line.hasPrefix("VmRSS:") {
+                    figures.residentBytes = (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+                } else if line.hasPrefix("Threads:") {
+                    figures.threads = Int(line.split(separator: "\t").last.map { String($0).trimming(" ") } ?? "") ?? 0
+                }
+            }
+        }
+        if let dir = opendir("/proc/self/fd") {
+            var count = 0
+            while readdir(dir) != nil { count += 1 }
+            closedir(dir)
+            figures.openFiles = max(0, count - 3) // ".", ".." and the directory's own descriptor
+        }
+        return figures
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

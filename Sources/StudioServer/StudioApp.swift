@@ -1,0 +1,132 @@
+import BuildInfo
+import Glibc
+import HTTP
+import Logging
+
+/// The daemon's application: every route, the middleware, and what they share.
+///
+/// Build it with the stores opened by the caller, then hand ``respond(_:)`` to an
+/// ``HTTPServer`` (or call it directly in tests: the router needs no socket).
+public final class StudioApp: Sendable {
+    /// Settings in force.
+    public let configuration: Configuration
+    /// The locked data directory (nil in tests that need no disk).
+    public let dataDirectory: DataDirectory?
+    /// Server-Sent Events fan-out.
+    public let events: EventBus
+    /// Prometheus metrics.
+    public let metrics: StudioMetrics
+    /// Shipped data files (`data/`): OpenAPI document, platform profiles, plans…
+    public let resources: Resources
+    let logger: Logger
+    let staticFiles: StaticFiles?
+    let startedAt: Double
+    let startedAtText: String
+    let readinessChecks: Locked<[(String, @Sendable () -> String?)]>
+    /// The complete router (middleware, routes, static files). Written once at the end of
+    /// `init`, before the app is shared, and only read after: safe without a lock.
+    public nonisolated(unsafe) private(set) var routes = Router()
+
+    /// Wires the application.
+    public init(configuration: Configuration, dataDirectory: DataDirectory?, resources: Resources, webRoot: String?, logger: Logger) throws {
+        self.configuration = configuration
+        self.dataDirectory = dataDirectory
+        self.resources = resources
+        self.logger = logger
+        self.events = EventBus()
+        self.metrics = StudioMetrics()
+        self.staticFiles = try webRoot.map { path throws(HTTPServerError) in try StaticFiles(root: path) }
+        self.startedAt = monotonicSeconds()
+        self.startedAtText = RFC3339.now()
+        var checks: [(String, @Sendable () -> String?)] = []
+        if let dataDirectory { checks.append(("data_dir", { dataDirectory.probeWritable() })) }
+        self.readinessChecks = Locked(checks)
+        var router = Router()
+        StudioApp.installMiddleware(&router, configuration: configuration)
+        SystemRoutes.install(on: &router, app: self)
+        if let staticFiles {
+            router.fallback = { request in try staticFiles.respond(request) }
+        }
+        routes = router
+    }
+
+    /// Adds a readiness check: returns nil when fine, else the reason it is not ready.
+    public func addReadinessCheck(_ name: String, _ check: @escaping @Sendable () -> String?) {
+        readinessChecks.withLock { $0.append((name, check)) }
+    }
+
+    /// Answers one request.
+    public func respond(_ request: Request) -> Response {
+        routes.respond(request)
+    }
+
+    /// Seconds since start.
+    public var uptimeSeconds: Double { monotonicSeconds() - startedAt }
+
+    static func installMiddleware(_ router: inout Router, configuration: Configuration) {
+        // Outermost: defaults every API response needs, and gzip when it pays.
+        router.use { request, next in
+            var response = try next(request)
+            if response.headers["X-Content-Type-Options"] == nil { response.headers["X-Content-Type-Options"] = "nosniff" }
+            if request.path.hasPrefix("/api/"), response.headers["Cache-Control"] == nil {
+                response.headers["Cache-Control"] = "no-store"
+            }
+            if case .bytes(let body) = response.body, body.count > 1024, response.headers["Content-Encoding"] == nil,
+               let type = response.headers["Content-Type"], type.contains("json") || type.hasPrefix("text/"),
+               Gzip.accepted(by: request.headers["Accept-Encoding"]), let compressed = Gzip.compress(body, level: 6) {
+                response.body = .bytes(compressed)
+                response.headers["Content-Encoding"] = "gzip"
+                response.headers.add("Vary", "Accept-Encoding")
+            }
+            return response
+        }
+    }
+}
+
+/// Where the shipped data files live.
+public struct Resources: Sendable {
+    /// The folder holding `openapi.json`, `platforms.json`, `plans.json`…
+    public let directory: String
+
+    /// Resources in `directory`.
+    public init(directory: String) { self.directory = directory }
+
+    /// The bytes of a shipped file, or nil.
+    public func read(_ name: String) -> [UInt8]? {
+        StaticFilesReader.read(directory + "/" + name)
+    }
+
+    /// Finds the shipped folder: `explicit` if given, else `./<name>` when it exists, else `<binary>/../share/studio/<name>`.
+    public static func locate(_ name: String, explicit: String) -> String? {
+        if !explicit.isEmpty { return explicit }
+        if access(name, F_OK) == 0 { return name }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, 4095)
+        if n > 0 {
+            let exe = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            var parts = exe.split(separator: "/", omittingEmptySubsequences: false)
+            parts.removeLast(2)
+            let candidate = parts.joined(separator: "/") + "/share/studio/" + name
+            if access(candidate, F_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}
+
+/// RFC 3339 timestamps in UTC.
+public enum RFC3339 {
+    /// Now, to the second.
+    public static func now() -> String { format(epochSeconds: Int(time(nil))) }
+
+    /// `2026-12-01T18:59:58Z` for a Unix time.
+    public static func format(epochSeconds: Int) -> String {
+        var t = time_t(epochSeconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ n: Int32, _ width: Int = 2) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
+    }
+}

@@ -1,0 +1,151 @@
+import Glibc
+import HTTP
+import Logging
+import StudioServer
+
+/// A running daemon: the locked data directory, the stores, the HTTP server and the workers.
+final class Daemon: @unchecked Sendable {
+    // Sound: created and stopped on the main thread; workers only read immutable references.
+    let configuration: Configuration
+    let logger: Logger
+    let dataDirectory: DataDirectory
+    let app: StudioApp
+    let server: HTTPServer
+    let notifier: SystemdNotifier
+    private var timers: [PeriodicThread] = []
+
+    private init(configuration: Configuration, logger: Logger, dataDirectory: DataDirectory, app: StudioApp, server: HTTPServer, notifier: SystemdNotifier) {
+        self.configuration = configuration
+        self.logger = logger
+        self.dataDirectory = dataDirectory
+        self.app = app
+        self.server = server
+        self.notifier = notifier
+    }
+
+    static func start(configuration: Configuration, logger: Logger) throws -> Daemon {
+        let dataDirectory = try DataDirectory(lockingPath: configuration.string("data_dir"))
+        guard let webRoot = Resources.locate("web-static", explicit: configuration.string("web_root")) else {
+            throw HTTPServerError(message: "cannot find the admin page folder web-static (set web_root)")
+        }
+        let resources = Resources(directory: Resources.locate("data", explicit: "") ?? "data")
+        let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger)
+        ErrorReporter.install { error, request in
+            logger.error("unhandled error", metadata: ["request_id": "\(request.requestID)", "route": "\(request.routeTemplate ?? request.path)", "error": "\(error)"])
+        }
+
+        var http = HTTPServer.Configuration()
+        let listen = configuration.listen
+        http.host = listen.host
+        http.port = listen.port
+        http.threads = configuration.int("http.threads")
+        http.bodyLimit = configuration.int("http.body_limit_bytes")
+        http.headerLimit = configuration.int("http.header_limit_bytes")
+        http.idleTimeout = configuration.int("http.idle_timeout_seconds")
+        http.headerTimeout = configuration.int("http.header_timeout_seconds")
+        http.connectionLimit = configuration.int("http.max_connections")
+        let metrics = app.metrics
+        let accessLogger = Logger(label: "studio.access")
+        let server = HTTPServer(configuration: http, logger: logger, onAccess: { record in
+            metrics.record(record)
+            accessLogger.info("\(record.method) \(record.path) \(record.status) \(record.bytes)B \(Int(record.seconds * 1e6))us", metadata: [
+                "request_id": "\(record.requestID)", "route": "\(record.route)", "remote": "\(record.remoteAddress)",
+            ])
+        }, handler: { request in app.respond(request) })
+        try server.start()
+
+        let notifier = SystemdNotifier(environment: ProcessEnvironment.current)
+        let daemon = Daemon(configuration: configuration, logger: logger, dataDirectory: dataDirectory, app: app, server: server, notifier: notifier)
+        let events = app.events
+        daemon.timers.append(PeriodicThread(interval: Double(configuration.int("events.keepalive_seconds"))) { events.keepAlive() })
+        if let interval = notifier.watchdogInterval {
+            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+            daemon.timers.append(PeriodicThread(interval: max(0.5, seconds / 2)) { notifier.notify("WATCHDOG=1") })
+        }
+        let shownHost = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+        let url = "http://\(shownHost):\(server.port)/"
+        logger.info("Creator Studio listening on \(url)", metadata: ["data_dir": "\(dataDirectory.path)", "threads": "\(http.threads)"])
+        print("Creator Studio is running at \(url)  (data: \(dataDirectory.path))")
+        fflush(nil)
+        notifier.notify("READY=1\nSTATUS=Serving on \(url)\nMAINPID=\(getpid())")
+        return daemon
+    }
+
+    /// Blocks until SIGTERM or SIGINT; SIGHUP reloads what can be reloaded.
+    func waitForSignals(mask: sigset_t) {
+        var mask = mask
+        while true {
+            var received: Int32 = 0
+            guard sigwait(&mask, &received) == 0 else { continue }
+            if received == SIGHUP {
+                logger.info("SIGHUP: reloading data files")
+                notifier.notify("RELOADING=1")
+                notifier.notify("READY=1")
+                continue
+            }
+            logger.info("signal \(received): shutting down")
+            return
+        }
+    }
+
+    /// Stops accepting, drains, closes the stores; returns when it is safe to exit 0.
+    func shutdown() {
+        notifier.notify("STOPPING=1")
+        for timer in timers { timer.stop() }
+        app.events.closeAll()
+        server.stop(drain: .seconds(configuration.int("shutdown.drain_seconds")))
+        logger.info("stopped cleanly")
+    }
+}
+
+/// A thread that runs `body` every `interval` seconds until stopped.
+final class PeriodicThread: @unchecked Sendable {
+    // Sound: `running` is only touched under `lock`; the thread owns nothing else.
+    private let lock = Lock()
+    private var running = true
+    private let interval: Double
+    private let body: @Sendable () -> Void
+    private var thread = pthread_t()
+    private var condition = pthread_cond_t()
+    private var mutex = pthread_mutex_t()
+
+    init(interval: Double, _ body: @escaping @Sendable () -> Void) {
+        self.interval = interval
+        self.body = body
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        let unmanaged = Unmanaged.passRetained(self)
+        pthread_create(&thread, nil, { arg in
+            let me = Unmanaged<PeriodicThread>.fromOpaque(arg!).takeRetainedValue()
+            me.loop()
+            return nil
+        }, unmanaged.toOpaque())
+    }
+
+    private func loop() {
+        pthread_mutex_lock(&mutex)
+        while running {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let nanos = Int(interval * 1e9)
+            var deadline = timespec(tv_sec: now.tv_sec + nanos / 1_000_000_000, tv_nsec: now.tv_nsec + nanos % 1_000_000_000)
+            if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
+            let rc = pthread_cond_timedwait(&condition, &mutex, &deadline)
+            if !running { break }
+            if rc == ETIMEDOUT {
+                pthread_mutex_unlock(&mutex)
+                body()
+                pthread_mutex_lock(&mutex)
+            }
+        }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    func stop() {
+        pthread_mutex_lock(&mutex)
+        running = false
+        pthread_cond_signal(&condition)
+        pthread_mutex_unlock(&mutex)
+        pthread_join(thread, nil)
+    }
+}

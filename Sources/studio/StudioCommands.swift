@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// Every subcommand of `studio`, in the order `--help` lists them.
+enum StudioCommands {
+    static let all: [any ParsableCommand.Type] = [
+        Serve.self,
+        ConfigCommand.self,
+    ]
+}
