@@ -37,6 +37,8 @@ import Testing
                 #expect(a.orderedBytes().lexicographicallyPrecedes(b.orderedBytes()), "\(a) < \(b)")
             }
         }
+        #expect(PropertyValue.int(2).orderedBytes() == PropertyValue.float(2.0).orderedBytes())
+        #expect(PropertyValue.int(Int64.max).orderedBytes().lexicographicallyPrecedes(PropertyValue.float(1e19).orderedBytes()))
         let later = try! ZonedDateTime(iso: "2024-01-01T10:00:00+05:00")  // 05:00Z
         let earlier = try! ZonedDateTime(iso: "2024-01-01T06:00:00Z")
         #expect(PropertyValue.dateTime(later).orderedBytes().lexicographicallyPrecedes(PropertyValue.dateTime(earlier).orderedBytes()))

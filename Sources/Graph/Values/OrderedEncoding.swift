@@ -1,7 +1,7 @@
 /// The order-preserving byte encoding of property values, used in index keys.
 ///
 /// Comparing two encodings byte by byte (as LMDB does) gives the openCypher order within a type:
-/// numbers numerically (integers and floats interleaved), strings by code point, temporal values
+/// numbers numerically (integers and floats interleaved; an integer and the float equal to it encode alike), strings by code point, temporal values
 /// chronologically, lists element-wise. Encodings are prefix-free, so a complete encoding followed by
 /// more key bytes never collides with another value. Across types the order follows openCypher's
 /// `ORDER BY`: list < datetime < localdatetime < date < time < localtime < duration < string < bytes
@@ -39,15 +39,17 @@ extension PropertyValue {
             out.append(OrderedTag.bool.rawValue)
             out.append(b ? 1 : 0)
         case .int(let i):
-            // Numbers sort by their double value; integers that share a double are ordered exactly after it.
+            // Numbers sort by their nearest double, then by the integer's exact distance from it, so
+            // integers and floats interleave exactly and 2 encodes like 2.0 (they are equal in openCypher).
+            let d = Double(i)
             out.append(OrderedTag.number.rawValue)
-            out.appendBE64(orderedDouble(Double(i)))
-            out.append(1)
-            out.appendBE64(UInt64(bitPattern: i) ^ (1 << 63))
+            out.appendBE64(orderedDouble(d))
+            let base = Int64(exactly: d)
+            out.appendBE64(flip(base.map { i - $0 } ?? (i &+ Int64.min)))
         case .float(let d):
             out.append(OrderedTag.number.rawValue)
             out.appendBE64(orderedDouble(d))
-            out.append(0)
+            out.appendBE64(flip(0))
         case .string(let s):
             out.append(OrderedTag.string.rawValue)
             PropertyValue.appendEscaped(s.utf8, to: &out)

@@ -88,7 +88,7 @@ public enum PropertyValue: Sendable, Hashable {
 }
 
 extension PropertyValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByStringLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral
 {
     /// An `.int`.
     public init(integerLiteral value: Int64) { self = .int(value) }
@@ -100,6 +100,4 @@ extension PropertyValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     /// A `.list`.
     public init(arrayLiteral elements: PropertyValue...) { self = .list(elements) }
-    /// `.null`.
-    public init(nilLiteral: ()) { self = .null }
 }
