@@ -83,7 +83,7 @@ public final class HTTPServer: @unchecked Sendable {
         let ctx = ServerContext(configuration: configuration, handler: handler, onAccess: onAccess, logger: logger)
         let retained = Unmanaged.passRetained(ctx)
         let flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
-            | MHD_USE_TURBO.rawValue | MHD_USE_ERROR_LOG.rawValue
+            | MHD_USE_TURBO.rawValue
         let started: OpaquePointer?
         do {
             started = try withSocketAddress(host: configuration.host, port: configuration.port) { address, family in
@@ -92,7 +92,7 @@ public final class HTTPServer: @unchecked Sendable {
                     accessHandler, retained.toOpaque(),
                     completedHandler, retained.toOpaque(),
                     connectionHandler, retained.toOpaque(),
-                    UInt32(max(1, configuration.threads)), UInt32(max(1, configuration.idleTimeout)),
+                    UInt32(configuration.threads > 1 ? configuration.threads : 0), UInt32(max(1, configuration.idleTimeout)),
                     configuration.headerLimit, UInt32(max(16, configuration.connectionLimit)), 511)
             }
         } catch {

@@ -1,0 +1,80 @@
+# Creator Studio — build, run, test, benchmark and install the `studio` daemon.
+#   make run    installs what is missing, builds (release) and starts the daemon on ./var
+#   make test   installs what is missing, runs every test (debug and release, black-box, browser)
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+DATA_DIR ?= ./var
+LISTEN   ?= 127.0.0.1:8080
+SWIFT    ?= swift
+PYTHON   ?= python3
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: the five C libraries (+ zlib) to build, and the tools the tests drive.
+BUILD_PKGS := pkg-config liblmdb-dev libsqlite3-dev libmicrohttpd-dev libssl-dev libargon2-dev zlib1g-dev
+TEST_PKGS  := chromium chromium-driver systemd sqlite3 prometheus
+BENCH_PKGS := wrk nginx-light redis-server
+PY_TEST    := pytest selenium requests PyJWT argon2-cffi
+
+.PHONY: deps test-deps bench-deps build release run test test-swift test-release test-blackbox tck bench install clean
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(BUILD_PKGS))
+
+test-deps: deps
+	$(call apt_install,$(TEST_PKGS))
+	@$(PYTHON) -c "import pytest, selenium, requests, jwt, argon2" 2>/dev/null || \
+	  $(PYTHON) -m pip install -q --disable-pip-version-check $(PY_TEST) </dev/null
+
+bench-deps: test-deps
+	$(call apt_install,$(BENCH_PKGS))
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	@mkdir -p $(DATA_DIR)
+	./.build/release/studio serve --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+test: test-deps test-swift test-release test-blackbox
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-release:
+	$(SWIFT) test -c release
+
+test-blackbox:
+	$(SWIFT) build --product studio
+	STUDIO_BIN=$(CURDIR)/.build/debug/studio $(PYTHON) -m pytest -q -p no:cacheprovider Tests/blackbox
+
+bench: bench-deps
+	$(SWIFT) build -c release
+	bash Tests/bench/run.sh $(CURDIR)/.build/release
+
+install:
+	$(SWIFT) build -c release --static-swift-stdlib
+	install -D -m 0755 .build/release/studio $(DESTDIR)$(PREFIX)/bin/studio
+	mkdir -p $(DESTDIR)$(PREFIX)/share/studio
+	rm -rf $(DESTDIR)$(PREFIX)/share/studio/web-static $(DESTDIR)$(PREFIX)/share/studio/data
+	cp -R web-static data $(DESTDIR)$(PREFIX)/share/studio/
+	install -D -m 0644 systemd/studio.service $(DESTDIR)$(PREFIX)/lib/systemd/system/studio.service
+	install -D -m 0644 data/studio.example.json $(DESTDIR)$(PREFIX)/share/doc/studio/studio.example.json
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,94 @@
+import HTTP
+import Logging
+import StudioServer
+import Testing
+
+func makeApp(configuration: Configuration = Configuration()) throws -> StudioApp {
+    let root = repositoryRoot()
+    return try StudioApp(
+        configuration: configuration, dataDirectory: nil, resources: Resources(directory: root + "/data"),
+        webRoot: root + "/web-static", logger: Logger(label: "test"))
+}
+
+@Suite struct SystemRoutesTests {
+    @Test func healthAndVersion() throws {
+        let app = try makeApp()
+        #expect(app.respond(Request(method: .GET, path: "/healthz")).status == 200)
+        let version = try JSONValue.parse(app.respond(Request(method: .GET, path: "/api/v1/version")).bodyBytes)
+        for key in ["version", "commit", "build_date", "uptime_seconds"] { #expect(version[key] != nil, "missing \(key)") }
+    }
+
+    @Test func readinessReportsTheFailingCheck() throws {
+        let app = try makeApp()
+        #expect(app.respond(Request(method: .GET, path: "/readyz")).status == 200)
+        app.addReadinessCheck("graph") { "map file is read-only" }
+        let response = app.respond(Request(method: .GET, path: "/readyz"))
+        #expect(response.status == 503)
+        #expect(String(decoding: response.bodyBytes, as: UTF8.self).contains("graph: map file is read-only"))
+    }
+
+    @Test func metricsAnswerLoopbackOnlyByDefault() throws {
+        let app = try makeApp()
+        _ = app.respond(Request(method: .GET, path: "/healthz"))
+        let local = app.respond(Request(method: .GET, path: "/metrics", remoteAddress: "127.0.0.1"))
+        #expect(local.status == 200)
+        #expect(String(decoding: local.bodyBytes, as: UTF8.self).contains("# TYPE content_generation_duration_seconds histogram"))
+        #expect(app.respond(Request(method: .GET, path: "/metrics", remoteAddress: "192.0.2.7")).status == 403)
+    }
+
+    @Test func metricsTokenMode() throws {
+        var config = Configuration()
+        try config.set("metrics.access", text: "token", source: "test")
+        try config.set("metrics.token", text: "t0ken", source: "test")
+        let app = try makeApp(configuration: config)
+        #expect(app.respond(Request(method: .GET, path: "/metrics", remoteAddress: "192.0.2.7")).status == 401)
+        var headers = Headers()
+        headers["Authorization"] = "Bearer t0ken"
+        #expect(app.respond(Request(method: .GET, path: "/metrics", headers: headers, remoteAddress: "192.0.2.7")).status == 200)
+    }
+
+    @Test func eventTypeFilterIsValidated() throws {
+        let app = try makeApp()
+        let bad = app.respond(Request(method: .GET, path: "/api/v1/events", query: [(name: "types", value: "<script>")]))
+        #expect(bad.status == 400)
+    }
+
+    @Test func apiResponsesAreNotCachedAndLargeOnesGzip() throws {
+        let app = try makeApp()
+        var headers = Headers()
+        headers["Accept-Encoding"] = "gzip"
+        let doc = app.respond(Request(method: .GET, path: "/api/v1/openapi.json", headers: headers))
+        #expect(doc.headers["Content-Encoding"] == "gzip")
+        #expect(app.respond(Request(method: .GET, path: "/api/v1/version")).headers["Cache-Control"] == "no-store")
+    }
+
+    @Test func adminPageIsServedAtRoot() throws {
+        let app = try makeApp()
+        let page = app.respond(Request(method: .GET, path: "/"))
+        #expect(page.status == 200)
+        #expect(String(decoding: page.bodyBytes, as: UTF8.self).contains("Creator Studio"))
+        #expect(app.respond(Request(method: .GET, path: "/../../etc/passwd")).status == 404)
+    }
+}
+
+/// The shipped OpenAPI document and the router must list exactly the same operations.
+@Suite struct OpenAPIDocumentTests {
+    @Test func documentMatchesTheRoutes() throws {
+        let app = try makeApp()
+        let document = try JSONValue.parse(try #require(readAll(repositoryRoot() + "/data/openapi.json")))
+        #expect(document["openapi"] == .string("3.1.0"))
+        guard case .object(let paths) = document["paths"] else { Issue.record("no paths"); return }
+        var documented = Set<String>()
+        for (path, item) in paths {
+            guard case .object(let operations) = item else { continue }
+            for method in operations.keys where ["get", "post", "put", "patch", "delete"].contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        let routed = Set(app.routes.routes.map { "\($0.method.rawValue) \($0.template)" })
+        let undocumented = routed.subtracting(documented).sorted()
+        let missing = documented.subtracting(routed).sorted()
+        #expect(undocumented.isEmpty, "routes missing from data/openapi.json: \(undocumented)")
+        #expect(missing.isEmpty, "data/openapi.json lists operations with no route: \(missing)")
+    }
+}
