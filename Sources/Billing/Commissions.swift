@@ -136,6 +136,7 @@ extension BillingStore {
                 VALUES (?,?,?,?,?,?,?,?,?,?)
                 """, [stream.rawValue, payeeID, description, gross.minor, commission, rateBP, gross.currency.code, externalID, at, demo])
             let id = db.lastInsertedRowID
+            try Self.addRevenue(db, month: BillingCalendar.monthKey(Date(unixSeconds: at)), currency: gross.currency, stream: stream.rawValue, amount: commission)
             try self.postTransaction(db, at: at, kind: stream.rawValue, refType: "commission_sale", refID: id, memo: description,
                                      currency: gross.currency, demo: demo, postings: [
                                         Posting(account: Account.cash, debit: gross.minor),

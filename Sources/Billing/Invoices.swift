@@ -351,9 +351,11 @@ extension BillingStore {
             """, [paidNow ? "paid" : "open", year, seq, number, at, due, paidNow ? at : nil, invoiceID])
         // Ledger: receivable for the total, revenue by stream for the net amounts, tax payable for the tax.
         var postings: [Posting] = [Posting(account: Account.receivable, invoiceID: invoiceID, debit: inv.total.minor)]
+        let month = BillingCalendar.monthKey(Date(unixSeconds: at))
         for r in try db.rows("SELECT stream, SUM(net_minor) AS net FROM billing_invoice_lines WHERE invoice_id = ? GROUP BY stream ORDER BY stream", [invoiceID]) {
             let net: Int64 = r["net"]
             postings.append(Posting(account: Account.revenue(r["stream"]), debit: max(0, -net), credit: max(0, net)))
+            try Self.addRevenue(db, month: month, currency: inv.total.currency, stream: r["stream"], amount: net)
         }
         postings.append(Posting(account: Account.taxPayable, credit: inv.tax.minor))
         try postTransaction(db, at: at, kind: "invoice", refType: "invoice", refID: invoiceID, memo: number,
@@ -370,6 +372,14 @@ extension BillingStore {
             INSERT INTO billing_invoice_counters(series, year, last) VALUES (?, ?, 1)
             ON CONFLICT(series, year) DO UPDATE SET last = last + 1 RETURNING last
             """, [series, year])!
+    }
+
+    static func addRevenue(_ db: Database, month: String, currency: Currency, stream: String, amount: Int64) throws {
+        if amount == 0 { return }
+        try db.exec("""
+            INSERT INTO billing_revenue_monthly(month, currency, stream, net_minor) VALUES (?,?,?,?)
+            ON CONFLICT(month, currency, stream) DO UPDATE SET net_minor = net_minor + excluded.net_minor
+            """, [month, currency.code, stream, amount])
     }
 
     static func format(series: String, year: Int, seq: Int64) -> String {
@@ -400,6 +410,7 @@ extension BillingStore {
                                    Posting(account: Account.taxPayable, debit: taxPart)]
         for (s, share) in zip(streams, shares) {
             postings.append(Posting(account: Account.revenue(s.stream), debit: max(0, share), credit: max(0, -share)))
+            try Self.addRevenue(db, month: BillingCalendar.monthKey(Date(unixSeconds: at)), currency: inv.total.currency, stream: s.stream, amount: -share)
         }
         try postTransaction(db, at: at, kind: "credit_note", refType: "credit_note", refID: id, memo: "\(number) for \(inv.number ?? "")",
                             currency: inv.total.currency, demo: inv.demo, postings: postings)

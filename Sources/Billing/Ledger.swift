@@ -157,6 +157,8 @@ extension BillingStore {
             if revenue != invoiced - cnNet + commissions {
                 note("revenue \(c): ledger \(revenue) ≠ invoiced net − credited net + commissions \(invoiced - cnNet + commissions)")
             }
+            let rollup = try db.int("SELECT COALESCE(SUM(net_minor), 0) FROM billing_revenue_monthly WHERE currency = ?", [c]) ?? 0
+            if rollup != revenue { note("monthly revenue rollup \(c): \(rollup) ≠ ledger revenue \(revenue)") }
             let owedSellers = try -ledger(Account.sellersPayable, c)
             if owedSellers < 0 { note("sellers payable \(c) is negative (\(owedSellers)): paid out more than owed") }
         }

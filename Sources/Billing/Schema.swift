@@ -156,6 +156,15 @@ enum BillingSchema {
                 CREATE INDEX billing_ledger_entries_account ON billing_ledger_entries(account, party);
                 """)
         }
+        m.registerMigration("billing.v2.revenue_rollup") { db in
+            // Recognised revenue per month and stream, maintained with each invoice, credit note and commission
+            // sale so analytics never scan every invoice line.
+            try db.execute(sql: """
+                CREATE TABLE billing_revenue_monthly (
+                  month TEXT NOT NULL, currency TEXT NOT NULL, stream TEXT NOT NULL, net_minor INTEGER NOT NULL,
+                  PRIMARY KEY (month, currency, stream)) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

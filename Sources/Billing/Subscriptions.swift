@@ -154,6 +154,9 @@ extension BillingStore {
     public func changePlan(subscriptionID: Int64, to planCode: String, proration: ProrationBehavior = .nextInvoice) async throws -> PlanChange {
         let at = now
         return try await writer.write { db in
+            // Bill any period that already ended first, so the change applies to the period actually in progress.
+            var caughtUp = BillingRunReport()
+            try self.bill(db, subscriptionID: subscriptionID, at: at, report: &caughtUp)
             let sub = try Self.subscription(db, id: subscriptionID)
             switch sub.status {
             case .canceled:
@@ -220,6 +223,8 @@ extension BillingStore {
     public func cancel(subscriptionID: Int64, atPeriodEnd: Bool) async throws -> Subscription {
         let at = now
         return try await writer.write { db in
+            var caughtUp = BillingRunReport()
+            try self.bill(db, subscriptionID: subscriptionID, at: at, report: &caughtUp)
             let sub = try Self.subscription(db, id: subscriptionID)
             if sub.status == .canceled {
                 throw BillingError(.subscriptionCanceled, "subscription \(sub.id) is already canceled", field: "subscription_id")
