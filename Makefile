@@ -15,7 +15,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the five C libraries (+ zlib) to build, and the tools the tests drive.
 BUILD_PKGS := pkg-config liblmdb-dev libsqlite3-dev libmicrohttpd-dev libssl-dev libargon2-dev zlib1g-dev
 TEST_PKGS  := chromium chromium-driver systemd sqlite3 prometheus
-BENCH_PKGS := wrk nginx-light redis-server
+BENCH_PKGS := wrk nginx-light redis-server bc
 PY_TEST    := pytest selenium requests PyJWT argon2-cffi
 
 .PHONY: deps test-deps bench-deps build release run test test-swift test-release test-blackbox tck bench install clean

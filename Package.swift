@@ -42,11 +42,14 @@ let package = Package(
         .target(name: "Accounts", dependencies: ["Crypto", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .target(name: "Billing", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
 
+        // HTTP surfaces of the engines and domains: each installs its routes on a Router.
+        .target(name: "GraphAPI", dependencies: ["HTTP", "Graph", "Cypher"], swiftSettings: swiftSettings),
+
         // App layer: wiring, routes, workers; the only place that knows every piece.
         .target(
             name: "StudioServer",
             dependencies: [
-                "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Accounts", "Billing", "BuildInfo",
+                "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Accounts", "Billing", "BuildInfo", "GraphAPI",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph"], swiftSettings: swiftSettings),
         .testTarget(name: "CacheTests", dependencies: ["Cache"], swiftSettings: swiftSettings),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "GraphAPITests", dependencies: ["GraphAPI", "Graph", "HTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "CypherTests", dependencies: ["Cypher", "Graph"], swiftSettings: swiftSettings),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Crypto"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),

@@ -49,6 +49,7 @@ public struct Configuration: Sendable {
         Setting(key: "http.idle_timeout_seconds", kind: .integer(1...3600), defaultValue: .int(30), help: "Seconds without traffic before a connection is closed."),
         Setting(key: "http.header_timeout_seconds", kind: .integer(1...600), defaultValue: .int(10), help: "Seconds a client has to send a complete request header block (slow-loris defence)."),
         Setting(key: "http.max_connections", kind: .integer(16...100_000), defaultValue: .int(4096), help: "Most simultaneous connections, event streams included."),
+        Setting(key: "http.access_log", kind: .boolean, defaultValue: .bool(true), help: "Write one log line per request (method, path, status, bytes, microseconds, request id)."),
         Setting(key: "shutdown.drain_seconds", kind: .integer(0...60), defaultValue: .int(5), help: "On SIGTERM, how long in-flight requests may take to finish."),
         Setting(key: "events.keepalive_seconds", kind: .integer(1...300), defaultValue: .int(15), help: "Interval of keep-alive comments on /api/v1/events."),
         Setting(key: "metrics.access", kind: .choice(["loopback", "token", "open"]), defaultValue: .string("loopback"), help: "Who may read /metrics: loopback clients only, holders of metrics.token, or anyone."),

@@ -23,6 +23,8 @@ public final class StudioApp: Sendable {
     let startedAt: Double
     let startedAtText: String
     let readinessChecks: Locked<[(String, @Sendable () -> String?)]>
+    /// `data/openapi.json` with every `data/openapi.d/*.json` fragment merged in, serialised once.
+    public let openAPIDocument: [UInt8]?
     /// The complete router (middleware, routes, static files). Written once at the end of
     /// `init`, before the app is shared, and only read after: safe without a lock.
     public nonisolated(unsafe) private(set) var routes = Router()
@@ -41,6 +43,7 @@ public final class StudioApp: Sendable {
         var checks: [(String, @Sendable () -> String?)] = []
         if let dataDirectory { checks.append(("data_dir", { dataDirectory.probeWritable() })) }
         self.readinessChecks = Locked(checks)
+        self.openAPIDocument = OpenAPIDocument.load(resources).map { $0.serialized() }
         var router = Router()
         StudioApp.installMiddleware(&router, configuration: configuration)
         SystemRoutes.install(on: &router, app: self)

@@ -46,7 +46,7 @@ enum SystemRoutes {
         }
 
         router.get("/api/v1/openapi.json", RouteInfo(summary: "This API's OpenAPI 3.1 document.")) { [weak app] _ in
-            guard let app, let document = app.resources.read("openapi.json") else {
+            guard let app, let document = app.openAPIDocument else {
                 throw APIError.unavailable("The OpenAPI document is not installed (data/openapi.json).")
             }
             var headers = Headers()

@@ -46,8 +46,10 @@ final class Daemon: @unchecked Sendable {
         http.connectionLimit = configuration.int("http.max_connections")
         let metrics = app.metrics
         let accessLogger = Logger(label: "studio.access")
+        let accessLog = configuration.bool("http.access_log")
         let server = HTTPServer(configuration: http, logger: logger, onAccess: { record in
             metrics.record(record)
+            guard accessLog else { return }
             accessLogger.info("\(record.method) \(record.path) \(record.status) \(record.bytes)B \(Int(record.seconds * 1e6))us", metadata: [
                 "request_id": "\(record.requestID)", "route": "\(record.route)", "remote": "\(record.remoteAddress)",
             ])
