@@ -1,4 +1,5 @@
 import Glibc
+import Graph
 import HTTP
 import Logging
 import StudioServer
@@ -9,15 +10,17 @@ final class Daemon: @unchecked Sendable {
     let configuration: Configuration
     let logger: Logger
     let dataDirectory: DataDirectory
+    let graph: GraphStore
     let app: StudioApp
     let server: HTTPServer
     let notifier: SystemdNotifier
     private var timers: [PeriodicThread] = []
 
-    private init(configuration: Configuration, logger: Logger, dataDirectory: DataDirectory, app: StudioApp, server: HTTPServer, notifier: SystemdNotifier) {
+    private init(configuration: Configuration, logger: Logger, dataDirectory: DataDirectory, graph: GraphStore, app: StudioApp, server: HTTPServer, notifier: SystemdNotifier) {
         self.configuration = configuration
         self.logger = logger
         self.dataDirectory = dataDirectory
+        self.graph = graph
         self.app = app
         self.server = server
         self.notifier = notifier
@@ -29,7 +32,21 @@ final class Daemon: @unchecked Sendable {
             throw HTTPServerError(message: "cannot find the admin page folder web-static (set web_root)")
         }
         let resources = Resources(directory: Resources.locate("data", explicit: "") ?? "data")
+        let graph: GraphStore
+        do {
+            graph = try GraphStore(directory: dataDirectory.path + "/graph")
+        } catch {
+            throw HTTPServerError(message: "cannot open the graph store in \(dataDirectory.path)/graph: \(error)")
+        }
         let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger)
+        app.addReadinessCheck("graph") {
+            do {
+                _ = try graph.read { txn in try txn.nodeCount() }
+                return nil
+            } catch {
+                return "graph store not readable: \(error)"
+            }
+        }
         ErrorReporter.install { error, request in
             logger.error("unhandled error", metadata: ["request_id": "\(request.requestID)", "route": "\(request.routeTemplate ?? request.path)", "error": "\(error)"])
         }
@@ -57,7 +74,7 @@ final class Daemon: @unchecked Sendable {
         try server.start()
 
         let notifier = SystemdNotifier(environment: ProcessEnvironment.current)
-        let daemon = Daemon(configuration: configuration, logger: logger, dataDirectory: dataDirectory, app: app, server: server, notifier: notifier)
+        let daemon = Daemon(configuration: configuration, logger: logger, dataDirectory: dataDirectory, graph: graph, app: app, server: server, notifier: notifier)
         let events = app.events
         daemon.timers.append(PeriodicThread(interval: Double(configuration.int("events.keepalive_seconds"))) { events.keepAlive() })
         if let interval = notifier.watchdogInterval {
@@ -96,6 +113,7 @@ final class Daemon: @unchecked Sendable {
         for timer in timers { timer.stop() }
         app.events.closeAll()
         server.stop(drain: .seconds(configuration.int("shutdown.drain_seconds")))
+        graph.close()
         logger.info("stopped cleanly")
     }
 }

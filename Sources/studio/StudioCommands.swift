@@ -5,5 +5,7 @@ enum StudioCommands {
     static let all: [any ParsableCommand.Type] = [
         Serve.self,
         ConfigCommand.self,
+        GraphCommand.self,
+        BackupCommand.self,
     ]
 }
