@@ -69,7 +69,7 @@ extension BillingStore {
                   let nextBill = row["next_bill_at"] as Int64?, nextBill <= at else { return }
             let sub = Self.subscription(row: row)
             let demo: Bool = row["demo"]
-            let plan = try Self.plan(db, code: sub.planCode)
+            let plan = try self.cachedPlan(db, code: sub.planCode)
             let ps = sub.periodStart.unixSeconds, pe = sub.periodEnd.unixSeconds
             switch sub.status {
             case .trialing:
@@ -128,7 +128,7 @@ extension BillingStore {
         let key = "sub:\(sub.id):\(from)"
         if try db.int("SELECT id FROM billing_invoices WHERE billing_key = ?", [key]) != nil { return }
         let customer = try Self.customer(db, id: sub.customerID)
-        let price = try Self.price(db, id: sub.periodPriceID)
+        let price = try self.cachedPrice(db, id: sub.periodPriceID)
         let currency = customer.currency
         var lines: [LineDraft] = []
         let label = "\(plan.name) \(Self.day(from)) – \(Self.day(to))"

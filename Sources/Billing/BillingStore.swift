@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The seller's details printed on invoices (from configuration).
 public struct SellerDetails: Sendable, Equatable {
@@ -108,6 +109,9 @@ public final class BillingStore: Sendable {
     public let configuration: BillingConfiguration
     /// Tax rates.
     public let taxTable: TaxTable
+    /// Plans by code and price versions by id, read once: price versions never change, and plans change only
+    /// through ``seedCatalogue(_:)``, which clears this.
+    let catalogueCache = Mutex<(plans: [String: Plan], prices: [Int64: PriceVersion])>(([:], [:]))
 
     /// Wraps an open database and runs the billing migrations.
     public init(writer: any DatabaseWriter, configuration: BillingConfiguration, taxTable: TaxTable,
@@ -147,7 +151,7 @@ public final class BillingStore: Sendable {
     @discardableResult
     public func seedCatalogue(_ file: CatalogueFile) async throws -> Int {
         let at = now
-        return try await writer.write { db in
+        let result = try await writer.write { db in
             var created = 0
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
@@ -170,6 +174,8 @@ public final class BillingStore: Sendable {
             }
             return created
         }
+        catalogueCache.withLock { $0 = ([:], [:]) }
+        return result
     }
 
     /// Changes a plan's price in one currency by creating a new price version; subscriptions already on the
@@ -219,6 +225,20 @@ public final class BillingStore: Sendable {
         try db.exec("INSERT INTO billing_prices(plan_code, currency, version, amount_minor, unit_amount_micros, tax_inclusive, created_at) VALUES (?,?,?,?,?,?,?)",
                        [plan, currency.code, version, amount, unit, inclusive, at])
         return true
+    }
+
+    func cachedPlan(_ db: Database, code: String) throws -> Plan {
+        if let p = catalogueCache.withLock({ $0.plans[code] }) { return p }
+        let p = try Self.plan(db, code: code)
+        catalogueCache.withLock { $0.plans[code] = p }
+        return p
+    }
+
+    func cachedPrice(_ db: Database, id: Int64) throws -> PriceVersion {
+        if let p = catalogueCache.withLock({ $0.prices[id] }) { return p }
+        let p = try Self.price(db, id: id)
+        catalogueCache.withLock { $0.prices[id] = p }
+        return p
     }
 
     static func plan(_ db: Database, code: String) throws -> Plan {

@@ -77,11 +77,15 @@ public struct PayoutOwed: Sendable, Equatable {
 extension BillingStore {
     /// Registers a marketplace seller or sponsored creator.
     public func createPayee(name: String, kind: Payee.Kind) async throws -> Payee {
+        try await createPayee(name: name, kind: kind, demo: false)
+    }
+
+    func createPayee(name: String, kind: Payee.Kind, demo: Bool) async throws -> Payee {
         let n = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !n.isEmpty else { throw BillingError(.invalidInput, "payee name must not be empty", field: "name") }
         let at = now
         return try await writer.write { db in
-            try db.exec("INSERT INTO billing_payees(name, kind, created_at) VALUES (?,?,?)", [n, kind.rawValue, at])
+            try db.exec("INSERT INTO billing_payees(name, kind, created_at, demo) VALUES (?,?,?,?)", [n, kind.rawValue, at, demo])
             return Payee(id: db.lastInsertedRowID, name: n, kind: kind)
         }
     }
@@ -89,6 +93,10 @@ extension BillingStore {
     /// Creates an affiliate with a unique referral code and commission rate.
     /// - Throws: `duplicate` for a code in use, `invalid_input` for a bad code or rate.
     public func createAffiliate(name: String, code: String, rateBP: Int64) async throws -> Affiliate {
+        try await createAffiliate(name: name, code: code, rateBP: rateBP, demo: false)
+    }
+
+    func createAffiliate(name: String, code: String, rateBP: Int64, demo: Bool) async throws -> Affiliate {
         let n = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !n.isEmpty else { throw BillingError(.invalidInput, "affiliate name must not be empty", field: "name") }
         guard (3...32).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
@@ -100,7 +108,7 @@ extension BillingStore {
             if try db.int("SELECT id FROM billing_affiliates WHERE code = ?", [code]) != nil {
                 throw BillingError(.duplicate, "referral code '\(code)' is taken", field: "code")
             }
-            try db.exec("INSERT INTO billing_affiliates(name, code, rate_bp, created_at) VALUES (?,?,?,?)", [n, code, rateBP, at])
+            try db.exec("INSERT INTO billing_affiliates(name, code, rate_bp, created_at, demo) VALUES (?,?,?,?,?)", [n, code, rateBP, at, demo])
             return Affiliate(id: db.lastInsertedRowID, name: n, code: code, rateBP: rateBP)
         }
     }
@@ -168,6 +176,10 @@ extension BillingStore {
     /// Records money paid out to a seller, creator or affiliate. Ledger: payable ↓, cash ↓.
     /// - Throws: `negative_amount`, `invalid_input` when more than is owed.
     public func recordPayout(to party: PayoutParty, amount: Money, reference: String) async throws {
+        try await recordPayout(to: party, amount: amount, reference: reference, demo: false)
+    }
+
+    func recordPayout(to party: PayoutParty, amount: Money, reference: String, demo: Bool) async throws {
         guard amount.minor > 0 else { throw BillingError(.negativeAmount, "payout must be greater than zero, got \(amount)", field: "amount") }
         let at = now
         try await writer.write { db in
@@ -176,10 +188,10 @@ extension BillingStore {
             guard amount.minor <= owed else {
                 throw BillingError(.invalidInput, "payout \(amount) exceeds the \(Money(minor: owed, currency: amount.currency)) owed to \(party.key)", field: "amount")
             }
-            try db.exec("INSERT INTO billing_payouts(party, amount_minor, currency, paid_at, reference) VALUES (?,?,?,?,?)",
-                        [party.key, amount.minor, amount.currency.code, at, reference])
+            try db.exec("INSERT INTO billing_payouts(party, amount_minor, currency, paid_at, reference, demo) VALUES (?,?,?,?,?,?)",
+                        [party.key, amount.minor, amount.currency.code, at, reference, demo])
             try self.postTransaction(db, at: at, kind: "payout", refType: "payout", refID: db.lastInsertedRowID, memo: reference,
-                                     currency: amount.currency, demo: false, postings: [
+                                     currency: amount.currency, demo: demo, postings: [
                                         Posting(account: party.account, party: party.key, debit: amount.minor),
                                         Posting(account: Account.cash, credit: amount.minor),
                                      ])

@@ -150,11 +150,26 @@ public struct RevenueReport: Sendable, Equatable {
 extension BillingStore {
     /// Enters marketing spend for a month (used for CAC); replaces an earlier figure.
     public func setMarketingSpend(month: String, amount: Money) async throws {
+        try await setMarketingSpend(month: month, amount: amount, demo: false)
+    }
+
+    func setMarketingSpend(month: String, amount: Money, demo: Bool) async throws {
         _ = try BillingCalendar.month(month)
         guard amount.minor >= 0 else { throw BillingError(.negativeAmount, "marketing spend must not be negative", field: "amount") }
         try await writer.write { db in
-            try db.exec("INSERT INTO billing_marketing_spend(month, currency, amount_minor) VALUES (?,?,?) ON CONFLICT(month, currency) DO UPDATE SET amount_minor = excluded.amount_minor",
-                        [month, amount.currency.code, amount.minor])
+            try db.exec("INSERT INTO billing_marketing_spend(month, currency, amount_minor, demo) VALUES (?,?,?,?) ON CONFLICT(month, currency) DO UPDATE SET amount_minor = excluded.amount_minor, demo = excluded.demo",
+                        [month, amount.currency.code, amount.minor, demo])
+        }
+    }
+
+    /// Marketing spend entered per month (`"2026-03"` → amount) in one currency.
+    public func marketingSpend(currency: Currency) async throws -> [String: Money] {
+        try await writer.read { db in
+            var out: [String: Money] = [:]
+            for r in try db.rows("SELECT month, amount_minor FROM billing_marketing_spend WHERE currency = ?", [currency.code]) {
+                out[r["month"]] = Money(minor: r["amount_minor"], currency: currency)
+            }
+            return out
         }
     }
 

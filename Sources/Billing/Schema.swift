@@ -165,6 +165,12 @@ enum BillingSchema {
                   PRIMARY KEY (month, currency, stream)) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("billing.v2.indexes") { db in
+            try db.execute(sql: """
+                CREATE INDEX billing_mrr_changes_subscription ON billing_mrr_changes(subscription_id, at, id);
+                CREATE INDEX billing_invoices_subscription ON billing_invoices(subscription_id, status);
+                """)
+        }
         return m
     }
 }

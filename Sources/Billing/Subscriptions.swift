@@ -108,7 +108,7 @@ extension BillingStore {
         let at = now
         return try await writer.write { db in
             let customer = try Self.customer(db, id: customerID)
-            let plan = try Self.plan(db, code: planCode)
+            let plan = try self.cachedPlan(db, code: planCode)
             let price = try Self.currentPrice(db, plan: planCode, currency: customer.currency)
             let trialEnd: Int64? = trialDays > 0 ? at + Int64(trialDays) * 86_400 : nil
             let anchor = trialEnd ?? at
@@ -170,11 +170,11 @@ extension BillingStore {
             }
             guard planCode != sub.planCode else { throw BillingError(.invalidInput, "subscription is already on '\(planCode)'", field: "plan") }
             let customer = try Self.customer(db, id: sub.customerID)
-            let oldPlan = try Self.plan(db, code: sub.planCode), newPlan = try Self.plan(db, code: planCode)
+            let oldPlan = try self.cachedPlan(db, code: sub.planCode), newPlan = try self.cachedPlan(db, code: planCode)
             guard oldPlan.interval == newPlan.interval, oldPlan.kind == newPlan.kind else {
                 throw BillingError(.invalidInput, "'\(sub.planCode)' → '\(planCode)' changes the interval or kind; cancel and subscribe instead", field: "plan")
             }
-            let oldPrice = try Self.price(db, id: sub.priceID)
+            let oldPrice = try self.cachedPrice(db, id: sub.priceID)
             let newPrice = try Self.currentPrice(db, plan: planCode, currency: customer.currency)
             let isUpgrade = newPrice.amount.minor > oldPrice.amount.minor
                 || (newPrice.amount.minor == oldPrice.amount.minor && newPlan.tier > oldPlan.tier)
@@ -281,7 +281,7 @@ extension BillingStore {
             try db.exec("UPDATE billing_subscriptions SET status = ?, next_bill_at = NULL WHERE id = ?", [status.rawValue, sub.id])
         case .active where sub.status == .unpaid || sub.status == .paused:
             // Back from a billing stop: a fresh period starts now.
-            let plan = try Self.plan(db, code: sub.planCode)
+            let plan = try self.cachedPlan(db, code: sub.planCode)
             let end = BillingCalendar.adding(months: plan.interval.months, to: Date(unixSeconds: at)).unixSeconds
             try db.exec("""
                 UPDATE billing_subscriptions SET status = 'active', anchor = ?, period_index = 0, period_start = ?, period_end = ?,
@@ -320,8 +320,8 @@ extension BillingStore {
     /// The subscription's normalised monthly recurring revenue now: price net of tax, ÷ 12 for annual plans,
     /// discount subtracted; zero for metered plans and for states that do not count (trialing, unpaid …).
     func currentMRR(_ db: Database, sub: Subscription) throws -> Money {
-        let price = try Self.price(db, id: sub.priceID)
-        let plan = try Self.plan(db, code: sub.planCode)
+        let price = try self.cachedPrice(db, id: sub.priceID)
+        let plan = try self.cachedPlan(db, code: sub.planCode)
         let currency = price.amount.currency
         guard sub.status.countsInMRR, plan.kind == .licensed, sub.endedAt == nil else { return .zero(currency) }
         var amount = price.amount.minor
