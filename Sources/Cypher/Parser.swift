@@ -345,7 +345,9 @@ struct Parser {
                     types.append(try symbolicName())
                 }
             }
+            if isSym("..") { throw .syntax("InvalidRelationshipPattern", "variable length needs '*' before '..'", at: pos()) }
             if acceptSym("*") {
+                if isSym("-") { throw .syntax("InvalidRelationshipPattern", "variable length bounds must not be negative", at: pos()) }
                 var minV: Int? = nil, maxV: Int? = nil
                 if case .integer(let s) = peekKind() { p += 1; minV = Int(s) ?? Int.max }
                 if acceptSym("..") {
