@@ -71,6 +71,8 @@ public struct Request: Sendable {
     public var pathParameters: [String: String] = [:]
     /// The matched route template (e.g. `/api/v1/content/{id}`), for metrics and logs.
     public var routeTemplate: String?
+    /// The matched route's declaration (access, caching), set by the router.
+    public var routeInfo: RouteInfo?
     /// The request id (from `X-Request-Id` when well-formed, else generated).
     public var requestID: String
     /// The peer address as text.

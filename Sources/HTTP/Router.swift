@@ -12,12 +12,19 @@ public struct RouteInfo: Sendable {
     public var access: String
     /// Whether the route reads a JSON body (so a wrong `Content-Type` is 415).
     public var acceptsJSON: Bool
+    /// For GET routes: the cache tier (`hot`, `warm`, `cold`) its responses may be kept in, or nil for none.
+    public var cache: String?
+    /// For write routes: resource names (`/api/v1/<resource>/…`) whose cached responses a successful
+    /// call makes stale, besides its own.
+    public var invalidates: [String]
 
     /// Route information.
-    public init(summary: String, access: String = "public", acceptsJSON: Bool = false) {
+    public init(summary: String, access: String = "public", acceptsJSON: Bool = false, cache: String? = nil, invalidates: [String] = []) {
         self.summary = summary
         self.access = access
         self.acceptsJSON = acceptsJSON
+        self.cache = cache
+        self.invalidates = invalidates
     }
 }
 
@@ -132,6 +139,7 @@ public struct Router: Sendable {
         case .route(let route, let params):
             request.pathParameters = params
             request.routeTemplate = route.template
+            request.routeInfo = route.info
             let inner = route.handler
             if route.info.acceptsJSON, !request.body.isEmpty || request.method != .DELETE {
                 let type = request.headers["Content-Type"]?.lowercased() ?? ""

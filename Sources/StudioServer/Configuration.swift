@@ -52,6 +52,12 @@ public struct Configuration: Sendable {
         Setting(key: "http.access_log", kind: .boolean, defaultValue: .bool(true), help: "Write one log line per request (method, path, status, bytes, microseconds, request id)."),
         Setting(key: "shutdown.drain_seconds", kind: .integer(0...60), defaultValue: .int(5), help: "On SIGTERM, how long in-flight requests may take to finish."),
         Setting(key: "events.keepalive_seconds", kind: .integer(1...300), defaultValue: .int(15), help: "Interval of keep-alive comments on /api/v1/events."),
+        Setting(key: "cache.hot_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(32 << 20), help: "Byte budget of the hot cache tier (keys, values and per-entry overhead)."),
+        Setting(key: "cache.warm_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(128 << 20), help: "Byte budget of the warm tier (values compressed when that saves space)."),
+        Setting(key: "cache.cold_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(512 << 20), help: "Byte budget of the cold tier (values compressed when that saves space)."),
+        Setting(key: "cache.hot_ttl_seconds", kind: .integer(1...31_536_000), defaultValue: .int(300), help: "Lifetime of an entry in the hot tier."),
+        Setting(key: "cache.warm_ttl_seconds", kind: .integer(1...31_536_000), defaultValue: .int(3600), help: "Lifetime of an entry in the warm tier."),
+        Setting(key: "cache.cold_ttl_seconds", kind: .integer(1...31_536_000), defaultValue: .int(86_400), help: "Lifetime of an entry in the cold tier."),
         Setting(key: "metrics.access", kind: .choice(["loopback", "token", "open"]), defaultValue: .string("loopback"), help: "Who may read /metrics: loopback clients only, holders of metrics.token, or anyone."),
         Setting(key: "metrics.token", kind: .string, defaultValue: .string(""), help: "Bearer token for /metrics when metrics.access is \"token\".", secret: true),
     ]

@@ -1,3 +1,4 @@
+import Cache
 import Glibc
 import HTTP
 import Prometheus
@@ -19,6 +20,17 @@ public final class StudioMetrics: Sendable {
     private let threads: Gauge
     /// `content_generation_duration_seconds`, from the original design (filled by generation).
     public let generationDuration: ValueHistogram
+    private let observedCaches = Locked<[CacheObservation]>([])
+
+    /// One cache's counters as last exported, to turn its running totals into counter increments.
+    final class CacheObservation: @unchecked Sendable {
+        // Sound: only touched inside `observedCaches.withLock`.
+        let cache: TieredCache
+        var last: CacheStatistics?
+        var counters: [String: Counter] = [:]
+        var gauges: [String: Gauge] = [:]
+        init(cache: TieredCache) { self.cache = cache }
+    }
 
     /// Registers the standard metrics.
     public init() {
@@ -56,8 +68,44 @@ public final class StudioMetrics: Sendable {
         histogram.recordNanoseconds(Int64(access.seconds * 1e9))
     }
 
+    /// Exports a cache's per-tier hits, misses, evictions, expirations, entries and bytes.
+    public func observe(_ cache: TieredCache) {
+        let observation = CacheObservation(cache: cache)
+        for tier in CacheTier.allCases {
+            let labels = [("tier", "\(tier)")]
+            for (name, help) in [("hits", "Cache hits"), ("misses", "Cache misses (a miss in every tier counts once, on cold)"),
+                                 ("evictions", "Entries evicted for space"), ("expirations", "Entries dropped at the end of their TTL")] {
+                observation.counters["\(tier).\(name)"] = registry.makeCounter(name: "cache_\(name)_total", labels: labels, help: "\(help), by tier.")
+            }
+            observation.gauges["\(tier).entries"] = registry.makeGauge(name: "cache_entries", labels: labels, help: "Entries held, by tier.")
+            observation.gauges["\(tier).bytes"] = registry.makeGauge(name: "cache_bytes", labels: labels, help: "Bytes accounted (keys, values, overhead), by tier.")
+        }
+        observedCaches.withLock { $0.append(observation) }
+    }
+
+    private func exportCaches() {
+        observedCaches.withLock { observations in
+            for observation in observations {
+                let now = observation.cache.statistics()
+                for tier in CacheTier.allCases {
+                    let current = now[tier]
+                    let previous = observation.last?[tier] ?? TierStatistics()
+                    for (name, value, before) in [("hits", current.hits, previous.hits), ("misses", current.misses, previous.misses),
+                                                  ("evictions", current.evictions, previous.evictions), ("expirations", current.expirations, previous.expirations)]
+                        where value > before {
+                        observation.counters["\(tier).\(name)"]?.increment(by: Int64(value - before))
+                    }
+                    observation.gauges["\(tier).entries"]?.set(Double(current.entries))
+                    observation.gauges["\(tier).bytes"]?.set(Double(current.bytes))
+                }
+                observation.last = now
+            }
+        }
+    }
+
     /// The text exposition, process figures refreshed first.
     public func render() -> [UInt8] {
+        exportCaches()
         let process = ProcessFigures.read()
         uptime.set(monotonicSeconds() - startedAt)
         residentBytes.set(Double(process.residentBytes))

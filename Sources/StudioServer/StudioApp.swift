@@ -1,4 +1,5 @@
 import BuildInfo
+import Cache
 import Glibc
 import HTTP
 import Logging
@@ -16,6 +17,10 @@ public final class StudioApp: Sendable {
     public let events: EventBus
     /// Prometheus metrics.
     public let metrics: StudioMetrics
+    /// The tiered in-process cache (responses, graph reads, dashboard figures).
+    public let cache: TieredCache
+    /// Cached API responses, invalidated by writes.
+    public let responseCache: ResponseCache
     /// Shipped data files (`data/`): OpenAPI document, platform profiles, plans…
     public let resources: Resources
     let logger: Logger
@@ -37,6 +42,12 @@ public final class StudioApp: Sendable {
         self.logger = logger
         self.events = EventBus()
         self.metrics = StudioMetrics()
+        self.cache = try TieredCache(configuration: TieredCache.Configuration(
+            hot: TierConfiguration(ttl: .seconds(configuration.int("cache.hot_ttl_seconds")), byteBudget: configuration.int("cache.hot_bytes")),
+            warm: TierConfiguration(ttl: .seconds(configuration.int("cache.warm_ttl_seconds")), byteBudget: configuration.int("cache.warm_bytes")),
+            cold: TierConfiguration(ttl: .seconds(configuration.int("cache.cold_ttl_seconds")), byteBudget: configuration.int("cache.cold_bytes"))))
+        self.responseCache = ResponseCache(cache: cache)
+        metrics.observe(cache)
         self.staticFiles = try webRoot.map { path throws(HTTPServerError) in try StaticFiles(root: path) }
         self.startedAt = monotonicSeconds()
         self.startedAtText = RFC3339.now()
@@ -46,6 +57,7 @@ public final class StudioApp: Sendable {
         self.openAPIDocument = OpenAPIDocument.load(resources).map { $0.serialized() }
         var router = Router()
         StudioApp.installMiddleware(&router, configuration: configuration)
+        router.use(responseCache.middleware)
         SystemRoutes.install(on: &router, app: self)
         if let staticFiles {
             router.fallback = { request in try staticFiles.respond(request) }
@@ -67,22 +79,57 @@ public final class StudioApp: Sendable {
     public var uptimeSeconds: Double { monotonicSeconds() - startedAt }
 
     static func installMiddleware(_ router: inout Router, configuration: Configuration) {
-        // Outermost: defaults every API response needs, and gzip when it pays.
+        // Outermost: what every response needs — caching headers, validators, compression.
         router.use { request, next in
             var response = try next(request)
             if response.headers["X-Content-Type-Options"] == nil { response.headers["X-Content-Type-Options"] = "nosniff" }
+            guard case .bytes(let body) = response.body else { return response }
+            let isRead = request.method == .GET || request.method == .HEAD
             if request.path.hasPrefix("/api/"), response.headers["Cache-Control"] == nil {
-                response.headers["Cache-Control"] = "no-store"
+                // Reads may be kept by the caller's own browser but must be revalidated (ETag);
+                // writes and errors are never stored.
+                response.headers["Cache-Control"] = isRead && response.status == 200 ? "private, no-cache" : "no-store"
             }
-            if case .bytes(let body) = response.body, body.count > 1024, response.headers["Content-Encoding"] == nil,
+            if isRead, response.status == 200, response.headers["ETag"] == nil,
+               let type = response.headers["Content-Type"], type.contains("json") {
+                response.headers["ETag"] = EntityTag.strong(body)
+            }
+            if isRead, response.status == 200, let etag = response.headers["ETag"], let inm = request.headers["If-None-Match"],
+               EntityTag.matches(inm, etag) {
+                var notModified = Response(status: 304)
+                for name in ["ETag", "Cache-Control", "Vary", "Content-Type"] { notModified.headers[name] = response.headers[name] }
+                return notModified
+            }
+            if body.count > 1024, response.headers["Content-Encoding"] == nil,
                let type = response.headers["Content-Type"], type.contains("json") || type.hasPrefix("text/"),
                Gzip.accepted(by: request.headers["Accept-Encoding"]), let compressed = Gzip.compress(body, level: 6) {
                 response.body = .bytes(compressed)
                 response.headers["Content-Encoding"] = "gzip"
                 response.headers.add("Vary", "Accept-Encoding")
+                if let etag = response.headers["ETag"], etag.hasSuffix("\"") { response.headers["ETag"] = String(etag.dropLast()) + "-gzip\"" }
             }
             return response
         }
+    }
+}
+
+/// Strong entity tags for JSON bodies.
+public enum EntityTag {
+    /// A strong validator from the body's bytes (FNV-1a 64 and length).
+    public static func strong(_ body: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in body { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        return "\"\(String(hash, radix: 16))-\(String(body.count, radix: 16))\""
+    }
+
+    /// Whether an `If-None-Match` value matches `etag` (the gzip variant of a tag matches too).
+    public static func matches(_ ifNoneMatch: String, _ etag: String) -> Bool {
+        let plain = etag.replacing("-gzip\"", with: "\"")
+        for candidate in ifNoneMatch.split(separator: ",") {
+            let tag = String(candidate).trimming(" ")
+            if tag == "*" || tag == etag || tag == plain || tag.replacing("-gzip\"", with: "\"") == plain { return true }
+        }
+        return false
     }
 }
 

@@ -59,7 +59,8 @@ func makeApp(configuration: Configuration = Configuration()) throws -> StudioApp
         headers["Accept-Encoding"] = "gzip"
         let doc = app.respond(Request(method: .GET, path: "/api/v1/openapi.json", headers: headers))
         #expect(doc.headers["Content-Encoding"] == "gzip")
-        #expect(app.respond(Request(method: .GET, path: "/api/v1/version")).headers["Cache-Control"] == "no-store")
+        #expect(app.respond(Request(method: .GET, path: "/api/v1/version")).headers["Cache-Control"] == "private, no-cache")
+        #expect(app.respond(Request(method: .GET, path: "/api/v1/nothing")).headers["Cache-Control"] == "no-store")
     }
 
     @Test func adminPageIsServedAtRoot() throws {
