@@ -18,6 +18,8 @@ public struct Response: Sendable {
     public var headers: Headers
     /// The body.
     public var body: Body
+    /// The route template that answered (set by the router; for metrics and the access log).
+    public var route: String?
 
     /// A response with an in-memory body.
     public init(status: Int = 200, headers: Headers = Headers(), body: [UInt8] = []) {

@@ -63,8 +63,10 @@ public struct Router: Sendable {
     /// Every route, in the order added.
     public private(set) var routes: [Route] = []
     private var middleware: [Middleware] = []
-    /// Answers requests that match no route (static files, say); defaults to 404.
+    /// Answers GET/HEAD requests that match no route (static files, say); defaults to 404.
     public var fallback: Handler?
+    /// Path prefixes the fallback never answers (`/api/`: an unknown API path is a plain 404).
+    public var fallbackExcludes: [String] = []
 
     /// An empty router.
     public init() {}
@@ -154,7 +156,7 @@ public struct Router: Sendable {
             request.routeTemplate = request.path
             handler = { _ in throw APIError.methodNotAllowed(allowed) }
         case .none:
-            if let fallback, request.method == .GET || request.method == .HEAD {
+            if let fallback, request.method == .GET || request.method == .HEAD, !fallbackExcludes.contains(where: { request.path.hasPrefix($0) }) {
                 request.routeTemplate = "(static)"
                 handler = fallback
             } else {
@@ -167,7 +169,9 @@ public struct Router: Sendable {
             let next = chain
             chain = Router.catching { request in try middleware(request, next) }
         }
-        return (try? chain(request)) ?? APIError.internalError(requestID: request.requestID).response(instance: request.path)
+        var response = (try? chain(request)) ?? APIError.internalError(requestID: request.requestID).response(instance: request.path)
+        response.route = request.routeTemplate
+        return response
     }
 
     /// Wraps a handler so that whatever it throws becomes a problem response; middleware further out always sees a response.

@@ -447,7 +447,7 @@ private func arguments(_ connection: OpaquePointer) -> [(name: String, value: St
 
 /// Builds the MHD response and queues it (or parks the connection for streams and deferred work).
 private func queue(_ ctx: ServerContext, _ connection: OpaquePointer, _ state: RequestState, _ response: Response, close: Bool, request: Request? = nil) -> MHD_Result {
-    state.route = request?.routeTemplate ?? "(none)"
+    state.route = response.route ?? request?.routeTemplate ?? "(none)"
     state.status = response.status
     switch response.body {
     case .bytes(let bytes):

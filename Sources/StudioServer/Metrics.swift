@@ -21,6 +21,18 @@ public final class StudioMetrics: Sendable {
     /// `content_generation_duration_seconds`, from the original design (filled by generation).
     public let generationDuration: ValueHistogram
     private let observedCaches = Locked<[CacheObservation]>([])
+    private let declared = Locked<[(name: String, type: String, help: String)]>([])
+    private let routeFigures = Locked<[String: RouteFigures]>([:])
+
+    /// Running totals per route, for the admin page's request rates and latencies.
+    public struct RouteFigures: Sendable, Codable {
+        /// Requests answered.
+        public var requests: Int = 0
+        /// Of which 5xx.
+        public var errors: Int = 0
+        /// Sum of latencies in seconds.
+        public var seconds: Double = 0
+    }
 
     /// One cache's counters as last exported, to turn its running totals into counter increments.
     final class CacheObservation: @unchecked Sendable {
@@ -41,6 +53,19 @@ public final class StudioMetrics: Sendable {
         generationDuration = registry.makeValueHistogram(
             name: "content_generation_duration_seconds", buckets: [0.1, 0.5, 1, 2, 5, 10],
             help: "Time to generate one content item, from request to stored result.")
+        declare("revenue_total", type: "gauge", help: "Monthly recurring revenue in minor units, by currency and plan tier.")
+        declare("active_users", type: "gauge", help: "Customers with an active subscription, by plan and region.")
+    }
+
+    /// Declares a metric family that has no series until the data behind it exists; its
+    /// HELP and TYPE lines are exposed meanwhile so that dashboards and alerts can be written.
+    public func declare(_ name: String, type: String, help: String) {
+        declared.withLock { $0.append((name, type, help)) }
+    }
+
+    /// Per-route totals since start.
+    public func routeTotals() -> [String: RouteFigures] {
+        routeFigures.withLock { $0 }
     }
 
     /// Records one finished request.
@@ -66,6 +91,11 @@ public final class StudioMetrics: Sendable {
             return made
         }
         histogram.recordNanoseconds(Int64(access.seconds * 1e9))
+        routeFigures.withLock { figures in
+            figures[access.route, default: RouteFigures()].requests += 1
+            figures[access.route, default: RouteFigures()].seconds += access.seconds
+            if access.status >= 500 { figures[access.route, default: RouteFigures()].errors += 1 }
+        }
     }
 
     /// Exports a cache's per-tier hits, misses, evictions, expirations, entries and bytes.
@@ -111,7 +141,12 @@ public final class StudioMetrics: Sendable {
         residentBytes.set(Double(process.residentBytes))
         openFiles.set(Double(process.openFiles))
         threads.set(Double(process.threads))
-        return registry.emitToBuffer()
+        var out = registry.emitToBuffer()
+        let text = String(decoding: out, as: UTF8.self)
+        for family in declared.withLock({ $0 }) where !text.contains("# TYPE \(family.name) ") {
+            out.append(contentsOf: Array("# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n".utf8))
+        }
+        return out
     }
 }
 

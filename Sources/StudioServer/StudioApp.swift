@@ -61,6 +61,7 @@ public final class StudioApp: Sendable {
         SystemRoutes.install(on: &router, app: self)
         if let staticFiles {
             router.fallback = { request in try staticFiles.respond(request) }
+            router.fallbackExcludes = ["/api/", "/metrics"]
         }
         routes = router
     }

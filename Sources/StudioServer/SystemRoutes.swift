@@ -1,4 +1,5 @@
 import BuildInfo
+import Cache
 import HTTP
 
 /// Liveness, readiness, version, the OpenAPI document, events and metrics.
@@ -69,6 +70,36 @@ enum SystemRoutes {
             app.events.subscribe(stream, filter: filter)
             stream.comment("connected")
             return Response(status: 200, headers: EventStream.responseHeaders, body: .eventStream(stream))
+        }
+
+        router.get("/api/v1/system/stats", RouteInfo(summary: "Live figures for the System page: cache tiers, requests per route, process.", access: "admin")) { [weak app] _ in
+            guard let app else { throw APIError.unavailable("shutting down") }
+            let stats = app.cache.statistics()
+            var tiers: [String: JSONValue] = [:]
+            for tier in CacheTier.allCases {
+                let t = stats[tier]
+                tiers["\(tier)"] = .object([
+                    "hits": .int(Int64(t.hits)), "misses": .int(Int64(t.misses)), "evictions": .int(Int64(t.evictions)),
+                    "expirations": .int(Int64(t.expirations)), "entries": .int(Int64(t.entries)), "bytes": .int(Int64(t.bytes)),
+                    "byte_budget": .int(Int64(t.byteBudget)),
+                ])
+            }
+            var routes: [String: JSONValue] = [:]
+            for (route, figures) in app.metrics.routeTotals() {
+                routes[route] = .object(["requests": .int(Int64(figures.requests)), "errors": .int(Int64(figures.errors)), "seconds": .double(figures.seconds)])
+            }
+            let process = ProcessFigures.read()
+            var response = Response.json(.object([
+                "cache": .object(tiers),
+                "routes": .object(routes),
+                "process": .object([
+                    "resident_bytes": .int(Int64(process.residentBytes)), "open_files": .int(Int64(process.openFiles)),
+                    "threads": .int(Int64(process.threads)), "uptime_seconds": .double(app.uptimeSeconds),
+                ]),
+                "event_streams": .int(Int64(app.events.subscriberCount)),
+            ]))
+            response.headers["Cache-Control"] = "no-store"
+            return response
         }
 
         router.get("/metrics", RouteInfo(summary: "Prometheus metrics (text exposition format).")) { [weak app] request in

@@ -29,7 +29,7 @@ def test_admin_page_shows_version_from_the_api(daemon, browser):
     assert "healthy" in status.text
     WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "version").text == version)
     labels = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav a")]
-    assert labels == ["Dashboard", "Content", "Calendar", "Analytics", "Billing", "Graph", "Settings"]
+    assert labels == ["Dashboard", "Content", "Calendar", "Analytics", "Billing", "Graph", "System", "Settings"]
     severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == [], severe
 
@@ -46,3 +46,15 @@ def test_navigation_by_keyboard_and_on_a_phone(daemon, browser):
     assert toggle.get_attribute("aria-expanded") == "true"
     browser.find_element(By.LINK_TEXT, "Dashboard").click()
     WebDriverWait(browser, 15).until(lambda b: b.find_element(By.CSS_SELECTOR, "main h2").text == "Dashboard")
+
+
+def test_system_page_refreshes_live_figures(daemon, browser):
+    browser.get(daemon.url + "/#/system")
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#cache-table tbody tr[data-tier=hot]"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#route-table tbody tr")
+    count = lambda b: sum(int(r.find_elements(By.TAG_NAME, "td")[0].text) for r in b.find_elements(By.CSS_SELECTOR, "#route-table tbody tr") if r.find_elements(By.TAG_NAME, "td"))
+    before = count(browser)
+    for _ in range(5):
+        daemon.get("/healthz")
+    WebDriverWait(browser, 10).until(lambda b: count(b) >= before + 5)
+    assert "MiB" in browser.find_element(By.ID, "rss").text

@@ -122,3 +122,26 @@ def test_many_idle_event_streams_do_not_starve_requests(daemon):
     for s in streams:
         s.close()
     assert daemon.get("/healthz").status_code == 200
+
+
+def test_metrics_pass_promtool_and_carry_the_design_metrics(daemon):
+    import shutil
+    import subprocess
+    for _ in range(3):
+        daemon.get("/healthz")
+        daemon.get("/api/v1/nothing")
+    text = daemon.get("/metrics").text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool (Debian package prometheus) is installed by make test-deps"
+    check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "# TYPE content_generation_duration_seconds histogram" in text
+    for bound in ["0.1", "0.5", "1.0", "2.0", "5.0", "10.0"]:
+        assert f'content_generation_duration_seconds_bucket{{le="{bound}"}}' in text
+    assert "# TYPE revenue_total gauge" in text
+    assert "# TYPE active_users gauge" in text
+    assert 'http_requests_total{endpoint="/healthz",method="GET",status="200"}' in text
+    assert 'http_requests_total{endpoint="(unmatched)",method="GET",status="404"}' in text
+    assert "/api/v1/nothing" not in text.replace('endpoint="/api/v1/nothing"', "")  # route templates, never raw paths
+    for family in ["cache_hits_total", "http_request_duration_seconds", "process_resident_memory_bytes", "process_open_fds", "process_threads", "process_uptime_seconds"]:
+        assert f"# TYPE {family}" in text, family
