@@ -72,7 +72,8 @@ import Testing
             #expect(reply.status == 400, "\(body)")
             #expect(reply["type"] == .string("/problems/invalid-json"))
         }
-        #expect(h.call(.POST, "/api/v1/graph/nodes").status == 400)
+        #expect(h.call(.POST, "/api/v1/graph/nodes", body: "").status == 400)
+        #expect(h.call(.POST, "/api/v1/graph/nodes").status == 415)
         #expect(h.totals() == (0, 0))
     }
 
