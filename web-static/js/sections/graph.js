@@ -263,10 +263,13 @@ function nodeList(caption, nodes) {
         .map(key => `${key}: ${describe(node.properties[key])[0]}`).join('; ') + (Object.keys(node.properties).length > 4 ? '; …' : ''))))));
 }
 
-// Table and form layout for this section only; the shared stylesheet has no table rules yet.
+// Table and form layout for this section only; the shared stylesheet has no table rules yet. A constructed
+// stylesheet, because the page's Content-Security-Policy (style-src 'self') blocks inline <style> elements.
+let sheet = null;
 function addStyle() {
-  if (document.getElementById('graph-style')) return;
-  document.head.append(el('style', { id: 'graph-style' }, `
+  if (sheet) return;
+  sheet = new CSSStyleSheet();
+  sheet.replaceSync(`
     .graph-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; align-items: start; }
     .graph-stats, .graph-browser { margin-bottom: 1rem; }
     .graph-table { border-collapse: collapse; width: 100%; margin: .5rem 0; background: var(--panel); }
@@ -283,5 +286,6 @@ function addStyle() {
     .graph-label { margin-left: .5rem; font-size: .9rem; color: var(--muted); }
     .graph-form input, .graph-form select, .graph-filter input, .graph-filter select, .graph-browser button, .graph-neighbours button {
       font: inherit; padding: .25rem .4rem; border: 1px solid var(--border); border-radius: 4px; background: var(--panel); color: var(--text); }
-  `));
+  `);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
