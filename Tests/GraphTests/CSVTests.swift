@@ -70,7 +70,7 @@ import Testing
     @Test(arguments: [
         ("relationships.csv", ":START_ID,:TYPE\n1,KNOWS\n", "needs :START_ID and :END_ID"),
         ("nodes.csv", ":ID,views:bigint\n1,5\n", "unknown type 'bigint'"),
-        ("nodes.csv", ":ID,name\n1,a\n2,b,c\n", "expected 2 fields as in the header, found 3"),
+        ("nodes.csv", ":ID,name\n101,a\n102,b,c\n", "expected 2 fields as in the header, found 3"),
         ("nodes.csv", ":ID,name\n1,\"open\n", "quoted field is not closed"),
         ("nodes.csv", ":ID,n:int\n1,x1\n", "is not an integer"),
         ("nodes.csv", ":ID,at:datetime\n1,yesterday\n", "not a valid"),

@@ -145,6 +145,7 @@ public final class GraphStore: @unchecked Sendable {
         guard !closed.load(ordering: .relaxed) else { throw GraphError(.closed, "the graph store is closed") }
         gate.enter()
         defer { gate.leave() }
+        guard !closed.load(ordering: .sequentiallyConsistent) else { throw GraphError(.closed, "the graph store is closed") }
         let handle = try beginRead()
         let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: published.withLock { $0.tokens })
         defer {
@@ -159,6 +160,7 @@ public final class GraphStore: @unchecked Sendable {
         guard !closed.load(ordering: .relaxed) else { throw GraphError(.closed, "the graph store is closed") }
         gate.enter()
         defer { gate.leave() }
+        guard !closed.load(ordering: .sequentiallyConsistent) else { throw GraphError(.closed, "the graph store is closed") }
         let handle = try beginRead()
         let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: published.withLock { $0.tokens })
         defer {
@@ -216,12 +218,17 @@ public final class GraphStore: @unchecked Sendable {
     /// The blocking form of `write`, for command-line tools and tests. Never call it from the writer itself.
     @discardableResult
     public func writeSync<T: Sendable>(_ body: @escaping @Sendable (WriteTransaction) throws -> T) throws -> T {
+        try writeSync(reserving: 0, body)
+    }
+
+    /// `writeSync` that first makes sure `reserving` bytes of map are free (for bulk loads).
+    func writeSync<T: Sendable>(reserving: Int, _ body: @escaping @Sendable (WriteTransaction) throws -> T) throws -> T {
         guard let writer else { throw GraphError(.closed, options.readOnly ? "the graph store is read-only" : "the graph store is closed") }
         let box = Box<T>()
         let failure = Box<any Error>()
         let done = Monitor()
         let finished = Box<Bool>()
-        writer.submit(WriteRequest(body: { txn in box.value = try body(txn) }, done: { error in
+        writer.submit(WriteRequest(reserve: reserving, body: { txn in box.value = try body(txn) }, done: { error in
             done.withLock {
                 failure.value = error
                 finished.value = true

@@ -17,8 +17,9 @@ public class ReadTransaction {
     var tokens: TokenSnapshot
     private var localIDs: [[String: UInt32]] = [[:], [:], [:]]
     private var localNames: [[UInt32: String]] = [[:], [:], [:]]
-    private var outCursor: Cursor?
-    private var inCursor: Cursor?
+    /// Adjacency cursors per nesting depth, so a scan may start another scan from inside its callback.
+    private var adjacencyCursors: [[Cursor]] = [[], []]
+    private var adjacencyDepth = 0
 
     init(store: GraphStore, txn: OpaquePointer, tokens: TokenSnapshot) {
         self.store = store
@@ -29,8 +30,7 @@ public class ReadTransaction {
 
     /// Closes cached cursors (before the LMDB transaction ends).
     func finish() {
-        outCursor = nil
-        inCursor = nil
+        adjacencyCursors = [[], []]
     }
 
     /// Forgets tokens learnt in this transaction (after a child transaction is aborted).
@@ -152,15 +152,10 @@ public class ReadTransaction {
     // MARK: adjacency
 
     final func adjacencyCursor(incoming: Bool) throws(GraphError) -> Cursor {
-        if incoming {
-            if let c = inCursor { return c }
-            let c = try Cursor(txn, tables.inAdj)
-            inCursor = c
-            return c
-        }
-        if let c = outCursor { return c }
-        let c = try Cursor(txn, tables.outAdj)
-        outCursor = c
+        let side = incoming ? 1 : 0
+        if adjacencyDepth < adjacencyCursors[side].count { return adjacencyCursors[side][adjacencyDepth] }
+        let c = try Cursor(txn, incoming ? tables.inAdj : tables.outAdj)
+        adjacencyCursors[side].append(c)
         return c
     }
 
@@ -170,6 +165,8 @@ public class ReadTransaction {
     final func scanAdjacency(_ node: NodeID, incoming: Bool, type: UInt32?,
                              _ body: (UInt32, UInt64, UInt64) throws(GraphError) -> Bool) throws(GraphError) -> Bool {
         let cursor = try adjacencyCursor(incoming: incoming)
+        adjacencyDepth += 1
+        defer { adjacencyDepth -= 1 }
         if let type {
             return try withAdjKey(node, type) { (k) throws(GraphError) -> Bool in
                 var data = MDB_val()

@@ -91,10 +91,10 @@ public final class WriteTransaction: ReadTransaction {
         }
     }
 
-    func putAdjacency(incoming: Bool, _ node: UInt64, _ type: UInt32, _ other: UInt64, _ rel: UInt64) throws(GraphError) {
+    func putAdjacency(incoming: Bool, _ node: UInt64, _ type: UInt32, _ other: UInt64, _ rel: UInt64, append: Bool = false) throws(GraphError) {
         try withAdjKey(node, type) { (k) throws(GraphError) in
             try withAdjValue(other, rel) { (v) throws(GraphError) in
-                try lmdbCheck(note(mdb_put(txn, incoming ? tables.inAdj : tables.outAdj, &k, &v, 0)), "write adjacency")
+                try lmdbCheck(note(mdb_put(txn, incoming ? tables.inAdj : tables.outAdj, &k, &v, append ? UInt32(MDB_APPENDDUP) : 0)), "write adjacency")
             }
         }
     }
@@ -131,7 +131,7 @@ public final class WriteTransaction: ReadTransaction {
         return id
     }
 
-    private func adjust(_ key: UInt64, _ by: Int64) { state.deltas[key, default: 0] += by }
+    func adjust(_ key: UInt64, _ by: Int64) { state.deltas[key, default: 0] += by }
 
     /// Writes ids, token counters and count deltas; called once per batch before commit.
     func flushBatch() throws(GraphError) {
@@ -192,13 +192,19 @@ public final class WriteTransaction: ReadTransaction {
 
     /// Creates a node with a chosen id (import keeps ids); fails if the id is taken.
     func insertNode(id: NodeID, labels: [String], properties: [String: PropertyValue]) throws(GraphError) {
-        guard id > 0 && id < UInt64.max else { throw GraphError(.invalidValue(field: "id"), "node ids are 1 ..< 2^64-1") }
         var labelTokens: [UInt32] = []
         for l in labels { labelTokens.append(try intern(.label, l)) }
         labelTokens = Array(Set(labelTokens)).sorted()
-        let props = try tokenize(properties)
-        guard try putID(tables.nodes, id, Records.node(labels: labelTokens, properties: props), flags: MDB_NOOVERWRITE) else {
+        guard try insertNode(id: id, labelTokens: labelTokens, properties: try tokenize(properties)) else {
             throw GraphError(.invalidValue(field: "id"), "node \(id) already exists")
+        }
+    }
+
+    /// Writes a node from tokens (labels sorted and distinct, values validated); false if the id is taken.
+    func insertNode(id: NodeID, labelTokens: [UInt32], properties props: [(UInt32, PropertyValue)], append: Bool = false) throws(GraphError) -> Bool {
+        guard id > 0 && id < UInt64.max else { throw GraphError(.invalidValue(field: "id"), "node ids are 1 ..< 2^64-1") }
+        guard try putID(tables.nodes, id, Records.node(labels: labelTokens, properties: props), flags: append ? MDB_APPEND : MDB_NOOVERWRITE) else {
+            return false
         }
         if id >= state.nextNode { state.nextNode = id + 1 }
         for l in labelTokens {
@@ -209,9 +215,10 @@ public final class WriteTransaction: ReadTransaction {
             }
         }
         adjust(CountKeys.totalNodes, 1)
+        return true
     }
 
-    private func tokenize(_ properties: [String: PropertyValue]) throws(GraphError) -> [(UInt32, PropertyValue)] {
+    func tokenize(_ properties: [String: PropertyValue]) throws(GraphError) -> [(UInt32, PropertyValue)] {
         var out: [(UInt32, PropertyValue)] = []
         out.reserveCapacity(properties.count)
         for (k, v) in properties where !v.isNull {
@@ -219,6 +226,13 @@ public final class WriteTransaction: ReadTransaction {
             out.append((try intern(.key, k), v))
         }
         return out
+    }
+
+    /// Entries in a table (0 when empty), e.g. to choose bulk appends on an empty store.
+    func entries(_ dbi: MDB_dbi) throws(GraphError) -> Int {
+        var stat = MDB_stat()
+        try lmdbCheck(mdb_stat(txn, dbi, &stat), "stat")
+        return stat.ms_entries
     }
 
     func labelKey(_ label: UInt32, _ node: UInt64) -> [UInt8] {
@@ -380,13 +394,18 @@ public final class WriteTransaction: ReadTransaction {
     }
 
     /// Writes a relationship whose endpoints are known to exist.
-    func insertRelationship(id: RelationshipID, type t: UInt32, start: NodeID, end: NodeID, properties: [(UInt32, PropertyValue)]) throws(GraphError) {
-        guard try putID(tables.rels, id, Records.relationship(type: t, start: start, end: end, properties: properties), flags: MDB_NOOVERWRITE) else {
+    /// With `deferAdjacency`, the adjacency entries are left to the caller (bulk import sorts and appends them).
+    func insertRelationship(id: RelationshipID, type t: UInt32, start: NodeID, end: NodeID, properties: [(UInt32, PropertyValue)],
+                            append: Bool = false, deferAdjacency: Bool = false) throws(GraphError) {
+        guard try putID(tables.rels, id, Records.relationship(type: t, start: start, end: end, properties: properties),
+                        flags: append ? MDB_APPEND : MDB_NOOVERWRITE) else {
             throw GraphError(.invalidValue(field: "id"), "relationship \(id) already exists")
         }
         if id >= state.nextRelationship { state.nextRelationship = id + 1 }
-        try putAdjacency(incoming: false, start, t, end, id)
-        try putAdjacency(incoming: true, end, t, start, id)
+        if !deferAdjacency {
+            try putAdjacency(incoming: false, start, t, end, id)
+            try putAdjacency(incoming: true, end, t, start, id)
+        }
         adjust(CountKeys.type(t), 1)
         adjust(CountKeys.totalRelationships, 1)
     }

@@ -11,10 +11,13 @@ import Darwin
 final class WriteRequest: @unchecked Sendable {
     let body: (WriteTransaction) throws -> Void
     let done: @Sendable ((any Error)?) -> Void
+    /// Free map space to make sure of before the batch (bulk loads ask for it to avoid replays).
+    let reserve: Int
 
-    init(body: @escaping (WriteTransaction) throws -> Void, done: @escaping @Sendable ((any Error)?) -> Void) {
+    init(reserve: Int = 0, body: @escaping (WriteTransaction) throws -> Void, done: @escaping @Sendable ((any Error)?) -> Void) {
         self.body = body
         self.done = done
+        self.reserve = reserve
     }
 }
 
@@ -87,7 +90,7 @@ final class Writer: @unchecked Sendable {
         while true {
             attempts += 1
             do throws(GraphError) {
-                try growIfLow()
+                try growIfLow(reserve: batch.map(\.reserve).max() ?? 0)
                 let (results, state) = try runBatch(batch)
                 store.published.withLock { p in
                     p.tokens = p.tokens.adding(state.newTokens)
@@ -110,11 +113,11 @@ final class Writer: @unchecked Sendable {
     }
 
     /// Grows the map before a batch when less than a quarter of it (and at least 1 MiB) is free.
-    private func growIfLow() throws(GraphError) {
+    private func growIfLow(reserve: Int) throws(GraphError) {
         let (size, used) = store.mapUsage
         let free = size - used
-        if free < max(size / 4, 1 << 20) {
-            try store.growMap(minimumFree: max(size / 2, 1 << 20))
+        if free < max(size / 4, 1 << 20, reserve) {
+            try store.growMap(minimumFree: max(size / 2, 1 << 20, reserve))
         }
     }
 
