@@ -24,6 +24,8 @@ indirect enum Expr: Equatable, Sendable {
     case patternPredicate(PatternPart)
     case exists(patterns: [PatternPart], filter: Expr?)
     case mapProjection(Expr, [MapProjectionItem])
+    /// `EXISTS { MATCH … RETURN … }`: true when the inner query yields a row.
+    case subquery([Clause])
 }
 
 struct MapEntry: Equatable, Sendable { var key: String; var value: Expr }

@@ -8,8 +8,19 @@ final class Evaluator {
     let parameters: [String: Value]
     let deadline: ContinuousClock.Instant?
     var ticks = 0
+    /// Entities deleted earlier in this statement: reading them is an error.
+    var deletedNodes = Set<Int64>()
+    var deletedRelationships = Set<Int64>()
+
+    func checkNotDeleted(_ v: Value) throws {
+        var deleted = false
+        if case .node(let n) = v { deleted = deletedNodes.contains(n.id) }
+        if case .relationship(let r) = v { deleted = deletedRelationships.contains(r.id) }
+        if deleted { throw CypherError("EntityNotFound", "DeletedEntityAccess", "the entity was deleted earlier in this statement") }
+    }
     /// Bumps per pattern-expression evaluation; used by nested pattern matching.
     weak var matcher: PatternMatcher?
+    weak var executor: Executor?
 
     init(graph: any CypherGraph, parameters: [String: Value], deadline: ContinuousClock.Instant?) {
         self.graph = graph
@@ -185,6 +196,9 @@ final class Evaluator {
                 if let filter { if try eval(filter, m) == .bool(true) { return .bool(true) } } else { return .bool(true) }
             }
             return .bool(false)
+        case .subquery(let clauses):
+            guard let executor else { return .null }
+            return .bool(!(try executor.runSingle(clauses, initial: [row], scope: Array(row.keys), anyRows: true).1.isEmpty))
         case .mapProjection(let base, let items):
             let b = try eval(base, row)
             if b.isNull { return .null }
@@ -210,8 +224,8 @@ final class Evaluator {
     func property(_ b: Value, _ key: String) throws -> Value {
         switch b {
         case .null: return .null
-        case .node(let n): return try graph.nodeProperty(n.id, key)
-        case .relationship(let r): return try graph.relationshipProperty(r.id, key)
+        case .node(let n): try checkNotDeleted(b); return try graph.nodeProperty(n.id, key)
+        case .relationship(let r): try checkNotDeleted(b); return try graph.relationshipProperty(r.id, key)
         case .map(let m): return m[key] ?? .null
         case .temporal(let t):
             guard let v = TemporalOps.component(t, key) else {
@@ -264,6 +278,8 @@ final class Evaluator {
         case .eq: return ValueOps.equals(a, b).map { .bool($0) } ?? .null
         case .ne: return ValueOps.equals(a, b).map { .bool(!$0) } ?? .null
         default:
+            if case .float(let x) = a, x.isNaN, b.numeric != nil { return .bool(false) }
+            if case .float(let y) = b, y.isNaN, a.numeric != nil { return .bool(false) }
             guard let c = ValueOps.compare(a, b) else { return .null }
             switch op {
             case .lt: return .bool(c < 0)

@@ -11,6 +11,7 @@ final class Executor {
         self.matcher = PatternMatcher(ev: ev)
         self.maxRows = maxRows
         ev.matcher = matcher
+        ev.executor = self
     }
 
     func run(_ st: Statement) throws -> (columns: [String], rows: [Row]) {
@@ -30,9 +31,9 @@ final class Executor {
         return (columns, all)
     }
 
-    private func runSingle(_ clauses: [Clause]) throws -> ([String], [Row]) {
-        var rows: [Row] = [[:]]
-        var scope: [String] = []
+    func runSingle(_ clauses: [Clause], initial: [Row] = [[:]], scope initialScope: [String] = [], anyRows: Bool = false) throws -> ([String], [Row]) {
+        var rows: [Row] = initial
+        var scope: [String] = initialScope
         var columns: [String] = []
         for clause in clauses {
             try ev.checkCancelled()
@@ -131,6 +132,7 @@ final class Executor {
                     }
                 }
                 for r in rels.sorted() where try graph.relationship(r) != nil {
+                    ev.deletedRelationships.insert(r)
                     try graph.deleteRelationship(r)
                     stats.relationshipsDeleted += 1
                 }
@@ -140,17 +142,19 @@ final class Executor {
                     if detach {
                         for r in try graph.expand(n, .both, types: []) {
                             try graph.deleteRelationship(r.id)
+                            ev.deletedRelationships.insert(r.id)
                             stats.relationshipsDeleted += 1
                         }
                     }
                     try graph.deleteNode(n)
+                    ev.deletedNodes.insert(n)
                     stats.nodesDeleted += 1
                 }
             case .call(let name, _, _):
                 throw CypherError("ProcedureError", "ProcedureNotFound", "unknown procedure \(name)", compileTime: true)
             }
         }
-        if case .ret = clauses.last {} else { return ([], []) }
+        if case .ret = clauses.last {} else { return ([], anyRows ? rows : []) }
         return (columns, rows)
     }
 
@@ -360,7 +364,6 @@ final class Executor {
         if proj.distinct {
             var seen = Set<[GroupKey]>()
             out = out.filter { o in seen.insert(names.map { n in GroupKey(o.row[n] ?? .null) }).inserted }
-            out = out.map { ($0.row, $0.row) }
         }
         if !proj.orderBy.isEmpty {
             let sortExprs = proj.orderBy.map { s in
@@ -394,7 +397,7 @@ final class Executor {
         var result = out.map(\.row)
         if let filter = proj.filter {
             var kept: [Row] = []
-            for (r, sr) in out where try ev.eval(filter, aggregating ? sr : r) == .bool(true) { kept.append(r) }
+            for (r, sr) in out where try ev.eval(filter, sr) == .bool(true) { kept.append(r) }
             result = kept
         }
         return (names, result)

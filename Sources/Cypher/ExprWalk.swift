@@ -25,6 +25,7 @@ extension Expr {
         case .exists(let ps, let f): return ps.flatMap(\.propertyExprs) + [f].compactMap { $0 }
         case .mapProjection(let b, let items):
             return [b] + items.compactMap { if case .literal(_, let e) = $0 { return e } else { return nil } }
+        case .subquery: return []
         }
     }
 
@@ -53,7 +54,7 @@ extension Expr {
         case .quantifier(let q, let v, let l, let p): return .quantifier(q, variable: v, list: g(l), predicate: p.map(g))
         case .reduce(let a, let i, let v, let l, let b): return .reduce(accumulator: a, initial: g(i), variable: v, list: g(l), body: g(b))
         case .patternComprehension(let pv, let p, let fl, let m): return .patternComprehension(pathVariable: pv, pattern: p, filter: fl.map(g), map: g(m))
-        case .patternPredicate, .exists: return self
+        case .patternPredicate, .exists, .subquery: return self
         case .mapProjection(let b, let items):
             return .mapProjection(g(b), items.map { if case .literal(let k, let e) = $0 { return .literal(k, g(e)) } else { return $0 } })
         }

@@ -27,6 +27,7 @@ enum Functions {
             return .bool(!(try ev.eval(argExprs[0], row)).isNull)
         }
         let args = try argExprs.map { try ev.eval($0, row) }
+        if ["labels", "keys", "properties"].contains(name), let first = args.first { try ev.checkNotDeleted(first) }
         if TemporalOps.isFunction(name) { return try TemporalOps.call(name, args) }
         guard let (lo, hi) = arity[name] else { throw CypherError.syntax("UnknownFunction", "unknown function \(name)") }
         guard args.count >= lo && args.count <= hi else {
@@ -35,6 +36,7 @@ enum Functions {
         let a0 = args.first ?? .null
         func bad() -> CypherError { CypherError.argument("InvalidArgumentType", "\(name)() cannot take \(a0.typeName)") }
         func badType() -> CypherError { CypherError.type("InvalidArgumentType", "\(name)() cannot take \(a0.typeName)") }
+        func badValue() -> CypherError { CypherError.type("InvalidArgumentValue", "\(name)() cannot take \(a0.typeName)") }
         switch name {
         case "coalesce": return args.first { !$0.isNull } ?? .null
         case "head":
@@ -68,7 +70,7 @@ enum Functions {
             default: throw badType()
             }
         case "type":
-            switch a0 { case .null: return .null; case .relationship(let r): return .string(r.type); default: throw badType() }
+            switch a0 { case .null: return .null; case .relationship(let r): return .string(r.type); default: throw badValue() }
         case "id":
             switch a0 {
             case .null: return .null
@@ -87,7 +89,7 @@ enum Functions {
             switch a0 {
             case .null: return .null
             case .node(let n): return .list(try ev.graph.labels(of: n.id).map { .string($0) })
-            default: throw badType()
+            default: throw badValue()
             }
         case "keys":
             switch a0 {
@@ -140,7 +142,7 @@ enum Functions {
             switch a0 {
             case .null: return .null
             case .string, .int, .float, .bool, .temporal: return .string(string(a0))
-            default: if name == "tostringornull" { return .null }; throw bad()
+            default: if name == "tostringornull" { return .null }; throw badValue()
             }
         case "tointeger", "tointegerornull":
             switch a0 {
@@ -151,7 +153,7 @@ enum Functions {
                 return .int(Int64(f.rounded(.towardZero)))
             case .string(let s): return parseInteger(s).map { .int($0) } ?? .null
             case .bool(let b): return .int(b ? 1 : 0)
-            default: if name == "tointegerornull" { return .null }; throw bad()
+            default: if name == "tointegerornull" { return .null }; throw badValue()
             }
         case "tofloat", "tofloatornull":
             switch a0 {
@@ -159,7 +161,7 @@ enum Functions {
             case .float: return a0
             case .int(let i): return .float(Double(i))
             case .string(let s): return parseFloat(s).map { .float($0) } ?? .null
-            default: if name == "tofloatornull" { return .null }; throw bad()
+            default: if name == "tofloatornull" { return .null }; throw badValue()
             }
         case "toboolean", "tobooleanornull":
             switch a0 {
@@ -172,7 +174,7 @@ enum Functions {
                 default: return .null
                 }
             case .int(let i): return .bool(i != 0)
-            default: if name == "tobooleanornull" { return .null }; throw bad()
+            default: if name == "tobooleanornull" { return .null }; throw badValue()
             }
         case "tobooleanlist", "tointegerlist", "tofloatlist", "tostringlist":
             switch a0 {

@@ -127,7 +127,8 @@ struct Lexer {
         }
         i += 1
         // Dash-like characters some editors produce are accepted as '-' like other implementations do.
-        if Lexer.dashes.contains(c.value) { return Token(kind: .sym("-"), offset: start, end: i) }
+        // Typographic dashes are allowed in patterns only; the parser rejects them as minus.
+        if Lexer.dashes.contains(c.value) { return Token(kind: .sym("u-"), offset: start, end: i) }
         if Lexer.singles.contains(c) { return Token(kind: .sym(String(c)), offset: start, end: i) }
         throw .syntax("UnexpectedSyntax", "unexpected character '\(c)'", at: position(start))
     }

@@ -308,7 +308,7 @@ struct Parser {
         }
         var nodes = [try nodePattern()]
         var rels: [RelPattern] = []
-        while isSym("-") || isSym("<-") {
+        while isSym("-") || isSym("<-") || isSym("u-") {
             rels.append(try relPattern())
             nodes.append(try nodePattern())
         }
@@ -331,7 +331,7 @@ struct Parser {
 
     private mutating func relPattern() throws(CypherError) -> RelPattern {
         var leftArrow = false
-        if acceptSym("<-") { leftArrow = true } else { try expectSym("-") }
+        if acceptSym("<-") { leftArrow = true } else if !acceptSym("u-") { try expectSym("-") }
         var v: String? = nil
         var types: [String] = []
         var props: Expr? = nil
@@ -362,8 +362,8 @@ struct Parser {
             if acceptSym("->") {
                 return RelPattern(variable: v, types: types, properties: props, direction: leftArrow ? .both : .outgoing, range: range)
             }
-            try expectSym("-")
-        } else if acceptSym("-") {
+            if !acceptSym("u-") { try expectSym("-") }
+        } else if acceptSym("-") || acceptSym("u-") {
         } else if acceptSym("->") {
             return RelPattern(variable: nil, types: [], properties: nil, direction: leftArrow ? .both : .outgoing, range: nil)
         } else {
@@ -436,6 +436,7 @@ struct Parser {
     private mutating func additive() throws(CypherError) -> Expr {
         var e = try multiplicative()
         while true {
+            if isSym("u-") { throw .syntax("InvalidUnicodeCharacter", "use '-' (U+002D) for subtraction", at: pos()) }
             if acceptSym("+") { e = .binary(.add, e, try multiplicative()) }
             else if acceptSym("-") { e = .binary(.subtract, e, try multiplicative()) }
             else { return e }
@@ -456,6 +457,7 @@ struct Parser {
         return e
     }
     private mutating func unary() throws(CypherError) -> Expr {
+        if isSym("u-") { throw .syntax("InvalidUnicodeCharacter", "use '-' (U+002D) for negation", at: pos()) }
         if acceptSym("-") {
             try enter(); defer { leave() }
             if case .integer(let s) = peekKind() {
@@ -673,12 +675,22 @@ struct Parser {
                 if isSym("{", 1) {
                     p += 2
                     try enter(); defer { leave() }
-                    if acceptKeyword("MATCH") {}
-                    let patterns = try patternList()
-                    var filter: Expr? = nil
-                    if acceptKeyword("WHERE") { filter = try expression() }
+                    let save = p
+                    let saveAgg = nextAggregateId
+                    _ = acceptKeyword("MATCH")
+                    if let patterns = try? patternList() {
+                        var filter: Expr? = nil
+                        var ok = true
+                        if acceptKeyword("WHERE") { if let f = try? expression() { filter = f } else { ok = false } }
+                        if ok && acceptSym("}") { return .exists(patterns: patterns, filter: filter) }
+                    }
+                    p = save
+                    nextAggregateId = saveAgg
+                    var clauses: [Clause] = []
+                    while let c = try clause() { clauses.append(c) }
+                    if clauses.isEmpty { throw unexpected("expected a query inside EXISTS { }") }
                     try expectSym("}")
-                    return .exists(patterns: patterns, filter: filter)
+                    return .subquery(clauses)
                 }
             default: break
             }

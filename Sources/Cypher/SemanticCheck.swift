@@ -33,8 +33,8 @@ struct SemanticCheck {
         }
     }
 
-    private func checkQuery(_ clauses: [Clause]) throws(CypherError) -> [String] {
-        var scope: Scope = [:]
+    private func checkQuery(_ clauses: [Clause], initial: Scope = [:], subquery: Bool = false) throws(CypherError) -> [String] {
+        var scope: Scope = initial
         var columns: [String] = []
         for (i, clause) in clauses.enumerated() {
             let isLast = i == clauses.count - 1
@@ -43,7 +43,10 @@ struct SemanticCheck {
                 throw fail("UnexpectedSyntax", "RETURN must be the last clause")
             default: break
             }
-            if isLast {
+            if subquery && clause.isUpdating {
+                throw fail("InvalidClauseComposition", "EXISTS subqueries cannot update the graph")
+            }
+            if isLast && !subquery {
                 switch clause {
                 case .match, .unwind, .with:
                     throw fail("UnexpectedSyntax", "a query cannot end with \(clauseName(clause)); add RETURN")
@@ -194,6 +197,7 @@ struct SemanticCheck {
             }
             if i < p.rels.count {
                 let r = p.rels[i]
+                if let v = r.variable, scope[v] != nil { throw fail("VariableAlreadyBound", "variable \(v) is already defined") }
                 if r.range != nil { throw fail("CreatingVarLength", "cannot create a variable-length relationship") }
                 if r.types.count != 1 { throw fail("NoSingleRelationshipType", "a created relationship needs exactly one type") }
                 if !merge && r.direction == .both { throw fail("RequiresDirectedRelationship", "a created relationship needs a direction") }
@@ -242,11 +246,14 @@ struct SemanticCheck {
                 if let item = proj.items.first(where: { $0.expr == e }) { return .variable(item.name) }
                 return nil
             }
-            if rewritten.containsAggregate {
-                if !aggregating { throw fail("InvalidAggregation", "aggregation in ORDER BY needs an aggregating projection") }
-                try checkAggregateItem(rewritten, Set(out.keys), orderScope)
+            if s.expr.containsAggregate && !aggregating {
+                throw fail("InvalidAggregation", "aggregation in ORDER BY needs an aggregating projection")
             }
             try check(rewritten, orderScope, allowAggregates: aggregating)
+            if s.expr.containsAggregate {
+                try checkAggregateItem(s.expr, groupingVars, scope,
+                                       groupingExprs: proj.items.filter { !$0.expr.containsAggregate }.map(\.expr))
+            }
         }
         for e in [proj.skip, proj.limit].compactMap({ $0 }) {
             if !freeVariables(e).isEmpty || e.containsAggregate {
@@ -389,8 +396,9 @@ struct SemanticCheck {
         case .property(let b, _):
             try check(b, scope, allowAggregates: allowAggregates)
             let k = kind(b, scope)
-            if [.int, .float, .string, .bool, .list, .path, .relationshipList].contains(k) {
-                throw fail("InvalidArgumentType", "cannot read a property of a \(k)")
+            if k == .path || k == .relationshipList { throw fail("InvalidArgumentType", "cannot read a property of a \(k)") }
+            if [.int, .float, .string, .bool, .list].contains(k) {
+                throw CypherError("TypeError", "InvalidArgumentType", "cannot read a property of a \(k)", compileTime: true)
             }
         case .listComprehension(let v, let l, let f, let m):
             try check(l, scope, allowAggregates: allowAggregates)
@@ -426,6 +434,8 @@ struct SemanticCheck {
             try checkPattern(part, &inner, context: .expression, relsInClause: &rels)
             if let f { try check(f, inner, allowAggregates: false, patternOK: true) }
             try check(m, inner, allowAggregates: false)
+        case .subquery(let clauses):
+            _ = try checkQuery(clauses, initial: scope, subquery: true)
         case .exists(let patterns, let f):
             var inner = scope
             var rels = Set<String>()

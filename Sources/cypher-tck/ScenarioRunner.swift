@@ -124,7 +124,7 @@ final class ScenarioRunner {
                 case .success?: return "expected \(kind).\(detail), query succeeded"
                 case nil: return "no query"
                 case .failure(let e)?:
-                    if e.kind != kind || e.detail != detail { return "expected \(kind).\(detail) at \(phase), got \(e.kind).\(e.detail): \(e.message)" }
+                    if e.kind != kind || (e.detail != detail && detail != "*") { return "expected \(kind).\(detail) at \(phase), got \(e.kind).\(e.detail): \(e.message)" }
                     if phase == "compile time" && !e.compileTime { return "expected compile-time error, got runtime \(e.code)" }
                     if phase == "runtime" && e.compileTime { return "expected runtime error, got compile-time \(e.code)" }
                 }
