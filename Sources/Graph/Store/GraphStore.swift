@@ -146,8 +146,10 @@ public final class GraphStore: @unchecked Sendable {
         gate.enter()
         defer { gate.leave() }
         guard !closed.load(ordering: .sequentiallyConsistent) else { throw GraphError(.closed, "the graph store is closed") }
+        // Published state first: it is then never newer than the snapshot the transaction reads.
+        let state = published.withLock { $0 }
         let handle = try beginRead()
-        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: published.withLock { $0.tokens })
+        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: state.tokens, schema: state.schema)
         defer {
             txn.finish()
             endRead(handle)
@@ -161,8 +163,10 @@ public final class GraphStore: @unchecked Sendable {
         gate.enter()
         defer { gate.leave() }
         guard !closed.load(ordering: .sequentiallyConsistent) else { throw GraphError(.closed, "the graph store is closed") }
+        // Published state first: it is then never newer than the snapshot the transaction reads.
+        let state = published.withLock { $0 }
         let handle = try beginRead()
-        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: published.withLock { $0.tokens })
+        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: state.tokens, schema: state.schema)
         defer {
             txn.finish()
             endRead(handle)

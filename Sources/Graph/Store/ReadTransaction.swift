@@ -15,40 +15,62 @@ public class ReadTransaction {
     /// The LMDB transaction (a child transaction while a write request runs).
     var txn: OpaquePointer
     var tokens: TokenSnapshot
-    private var localIDs: [[String: UInt32]] = [[:], [:], [:]]
-    private var localNames: [[UInt32: String]] = [[:], [:], [:]]
+    /// Declared indexes as published no later than this snapshot (an index newer than it is simply not used).
+    let publishedSchema: Schema
+    /// Tokens met in this transaction that the published snapshot lacks (allocated only when needed).
+    private var localIDs: [[String: UInt32]]? = nil
+    private var localNames: [[UInt32: String]]? = nil
     /// Adjacency cursors per nesting depth, so a scan may start another scan from inside its callback.
-    private var adjacencyCursors: [[Cursor]] = [[], []]
+    private var outCursors: [Cursor] = []
+    private var inCursors: [Cursor] = []
+    private var indexCursor: Cursor?
     private var adjacencyDepth = 0
 
-    init(store: GraphStore, txn: OpaquePointer, tokens: TokenSnapshot) {
+    init(store: GraphStore, txn: OpaquePointer, tokens: TokenSnapshot, schema: Schema) {
         self.store = store
         self.tables = store.tables
         self.txn = txn
         self.tokens = tokens
+        self.publishedSchema = schema
     }
 
     /// Closes cached cursors (before the LMDB transaction ends).
     func finish() {
-        adjacencyCursors = [[], []]
+        outCursors = []
+        inCursors = []
+        indexCursor = nil
     }
 
     /// Forgets tokens learnt in this transaction (after a child transaction is aborted).
     func forgetLocalTokens() {
-        localIDs = [[:], [:], [:]]
-        localNames = [[:], [:], [:]]
+        localIDs = nil
+        localNames = nil
     }
 
     func rememberToken(_ kind: TokenKind, _ id: UInt32, _ name: String) {
-        localIDs[Int(kind.rawValue)][name] = id
-        localNames[Int(kind.rawValue)][id] = name
+        if localIDs == nil {
+            localIDs = [[:], [:], [:]]
+            localNames = [[:], [:], [:]]
+        }
+        localIDs![Int(kind.rawValue)][name] = id
+        localNames![Int(kind.rawValue)][id] = name
+    }
+
+    /// The declared indexes this transaction uses for seeks.
+    var schemaForReads: Schema { publishedSchema }
+
+    final func cachedIndexCursor() throws(GraphError) -> Cursor {
+        if let c = indexCursor { return c }
+        let c = try Cursor(txn, tables.index)
+        indexCursor = c
+        return c
     }
 
     // MARK: tokens
 
     final func tokenName(_ kind: TokenKind, _ id: UInt32) throws(GraphError) -> String {
         if let n = tokens.name(kind, id) { return n }
-        if let n = localNames[Int(kind.rawValue)][id] { return n }
+        if let n = localNames?[Int(kind.rawValue)][id] { return n }
         guard let bytes = try getBytes(txn, tables.tokenNames, tokenIDKey(kind, id)) else {
             throw GraphError(.corrupted, "\(kind.field) token \(id) has no name")
         }
@@ -59,7 +81,7 @@ public class ReadTransaction {
 
     final func tokenID(_ kind: TokenKind, _ name: String) throws(GraphError) -> UInt32? {
         if let id = tokens.id(kind, name) { return id }
-        if let id = localIDs[Int(kind.rawValue)][name] { return id }
+        if let id = localIDs?[Int(kind.rawValue)][name] { return id }
         guard let v = try getBytes(txn, tables.tokens, tokenNameKey(kind, name)), v.count == 4 else { return nil }
         let id = v.withUnsafeBytes { loadBE32($0, 0) }
         guard try tokenName(kind, id) == name else { return nil }
@@ -75,8 +97,7 @@ public class ReadTransaction {
     final func decodeProperties(_ r: inout ByteReader) throws(GraphError) -> [String: PropertyValue] {
         let n = try r.varint()
         guard n <= UInt64(r.base.count) else { throw ByteReader.corrupt("properties") }
-        var props: [String: PropertyValue] = [:]
-        props.reserveCapacity(Int(n))
+        var props = [String: PropertyValue](minimumCapacity: Int(n))
         for _ in 0..<n {
             guard let k = UInt32(exactly: try r.varint()) else { throw ByteReader.corrupt("properties") }
             props[try tokenName(.key, k)] = try PropertyValue.readRecord(&r, depth: 0)
@@ -152,10 +173,15 @@ public class ReadTransaction {
     // MARK: adjacency
 
     final func adjacencyCursor(incoming: Bool) throws(GraphError) -> Cursor {
-        let side = incoming ? 1 : 0
-        if adjacencyDepth < adjacencyCursors[side].count { return adjacencyCursors[side][adjacencyDepth] }
-        let c = try Cursor(txn, incoming ? tables.inAdj : tables.outAdj)
-        adjacencyCursors[side].append(c)
+        if incoming {
+            if adjacencyDepth < inCursors.count { return inCursors[adjacencyDepth] }
+            let c = try Cursor(txn, tables.inAdj)
+            inCursors.append(c)
+            return c
+        }
+        if adjacencyDepth < outCursors.count { return outCursors[adjacencyDepth] }
+        let c = try Cursor(txn, tables.outAdj)
+        outCursors.append(c)
         return c
     }
 
@@ -490,8 +516,8 @@ public class ReadTransaction {
     /// The declared index on (label, property), if any.
     final func indexTokens(_ label: String, _ property: String) throws(GraphError) -> (UInt32, UInt32, Bool)? {
         guard let l = try tokenID(.label, label), let k = try tokenID(.key, property) else { return nil }
-        guard let v = try getBytes(txn, tables.schema, Schema.key(l, k)), v.count == 1 else { return nil }
-        return (l, k, v[0] == 1)
+        if let unique = schemaForReads.byLabel[l]?[k] { return (l, k, unique) }
+        return nil
     }
 
     /// Nodes with `label` whose `property` equals `value`: an index seek when an index is declared,
@@ -507,14 +533,16 @@ public class ReadTransaction {
             }
             return ids
         }
-        let encoded = value.orderedBytes()
         var prefix = IndexKeys.prefix(l, k)
-        let part = IndexKeys.valuePart(encoded)
-        prefix.append(contentsOf: part)
-        let verify = IndexKeys.isTruncated(valuePartCount: part.count)
+        value.appendOrdered(to: &prefix)
+        var verify = false
+        if prefix.count - 8 > IndexKeys.limit {
+            prefix = IndexKeys.prefix(l, k) + IndexKeys.valuePart(Array(prefix[8...]))
+            verify = true
+        }
         let key = PropertyKey(token: k, name: property)
         var ids: [NodeID] = []
-        let cursor = try Cursor(txn, tables.index)
+        let cursor = try cachedIndexCursor()
         try cursor.scan(prefix: prefix) { (kb, _) throws(GraphError) -> Bool in
             guard kb.count == prefix.count + 8 else { return true }
             let id = loadBE64(kb, prefix.count)

@@ -39,8 +39,11 @@ public final class WriteTransaction: ReadTransaction {
 
     init(store: GraphStore, txn: OpaquePointer, tokens: TokenSnapshot, state: WriteState) {
         self.state = state
-        super.init(store: store, txn: txn, tokens: tokens)
+        super.init(store: store, txn: txn, tokens: tokens, schema: state.schema)
     }
+
+    /// A write transaction seeks through the indexes as they stand inside it.
+    override var schemaForReads: Schema { state.schema }
 
     // MARK: low level
 
@@ -202,8 +205,16 @@ public final class WriteTransaction: ReadTransaction {
 
     /// Writes a node from tokens (labels sorted and distinct, values validated); false if the id is taken.
     func insertNode(id: NodeID, labelTokens: [UInt32], properties props: [(UInt32, PropertyValue)], append: Bool = false) throws(GraphError) -> Bool {
+        try insertNode(id: id, labelTokens: labelTokens, record: Records.node(labels: labelTokens, properties: props), append: append) { key in
+            props.first { $0.0 == key }?.1
+        }
+    }
+
+    /// Writes a node whose record is already encoded; `value(key)` supplies indexed property values.
+    func insertNode(id: NodeID, labelTokens: [UInt32], record: [UInt8], append: Bool,
+                    value: (UInt32) throws(GraphError) -> PropertyValue?) throws(GraphError) -> Bool {
         guard id > 0 && id < UInt64.max else { throw GraphError(.invalidValue(field: "id"), "node ids are 1 ..< 2^64-1") }
-        guard try putID(tables.nodes, id, Records.node(labels: labelTokens, properties: props), flags: append ? MDB_APPEND : MDB_NOOVERWRITE) else {
+        guard try putID(tables.nodes, id, record, flags: append ? MDB_APPEND : MDB_NOOVERWRITE) else {
             return false
         }
         if id >= state.nextNode { state.nextNode = id + 1 }
@@ -211,11 +222,23 @@ public final class WriteTransaction: ReadTransaction {
             _ = try put(tables.labels, labelKey(l, id), [])
             adjust(CountKeys.label(l), 1)
             if let indexed = state.schema.byLabel[l] {
-                for (k, v) in props { if let unique = indexed[k] { try addIndexEntry(l, k, v, id, unique: unique) } }
+                for (k, unique) in indexed {
+                    if let v = try value(k), !v.isNull { try addIndexEntry(l, k, v, id, unique: unique) }
+                }
             }
         }
         adjust(CountKeys.totalNodes, 1)
         return true
+    }
+
+    /// Writes a relationship whose record is already encoded (bulk import); adjacency is left to the caller.
+    func insertRelationshipRecord(id: RelationshipID, type t: UInt32, record: [UInt8], append: Bool) throws(GraphError) {
+        guard try putID(tables.rels, id, record, flags: append ? MDB_APPEND : MDB_NOOVERWRITE) else {
+            throw GraphError(.invalidValue(field: "id"), "relationship \(id) already exists")
+        }
+        if id >= state.nextRelationship { state.nextRelationship = id + 1 }
+        adjust(CountKeys.type(t), 1)
+        adjust(CountKeys.totalRelationships, 1)
     }
 
     func tokenize(_ properties: [String: PropertyValue]) throws(GraphError) -> [(UInt32, PropertyValue)] {

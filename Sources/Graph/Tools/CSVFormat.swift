@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The CSV dialect of `neo4j-admin database import`: comma-separated, `"` quotes (doubled inside),
 /// `;` between array elements, typed headers (`name:type`, `:ID`, `:LABEL`, `:START_ID`, `:END_ID`, `:TYPE`).
 enum CSVFormat {
@@ -262,6 +268,37 @@ struct CSVReader {
             i += 1
         }
         return v
+    }
+
+    /// The field as an id in canonical decimal form (no sign, spaces or leading zeros), or nil.
+    func canonicalUInt64(_ f: Field) -> UInt64? {
+        let n = f.end - f.start
+        guard n > 0, n <= 20, !f.quoted else { return nil }
+        if bytes[f.start] == UInt8(ascii: "0") && n > 1 { return nil }
+        var v: UInt64 = 0
+        for i in f.start..<f.end {
+            let d = bytes[i] &- 48
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            guard !o1 && !o2 else { return nil }
+            v = a
+        }
+        return v
+    }
+
+    /// Parses a float straight from the bytes (strtod on a stack copy); nil for garbage or NaN.
+    func double(_ f: Field) -> Double? {
+        let n = f.end - f.start
+        guard n > 0 && n < 64 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf -> Double? in
+            for i in 0..<n { buf[i] = CChar(bitPattern: bytes[f.start + i]) }
+            buf[n] = 0
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(buf.baseAddress!, &end)
+            guard let end, end == buf.baseAddress! + n, !v.isNaN else { return nil }
+            return v
+        }
     }
 
     /// Reads the next record's fields into `fields`; false at end of input. Blank lines are skipped.

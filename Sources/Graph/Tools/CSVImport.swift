@@ -198,67 +198,139 @@ private final class Loader {
         return n
     }
 
+    /// A property column in token order, ready for direct record encoding.
+    struct PropertyColumn {
+        var index: Int
+        var token: UInt32
+        var type: CSVFormat.ValueType
+        var name: String
+        /// The named `:ID` column, stored as a string property.
+        var isID: Bool
+    }
+
+    func propertyColumns(_ roles: [Role]) -> [PropertyColumn] {
+        var out: [PropertyColumn] = []
+        for (i, role) in roles.enumerated() {
+            switch role {
+            case .property(let name, let token, let type): out.append(PropertyColumn(index: i, token: token, type: type, name: name, isID: false))
+            case .id(_, let property?): out.append(PropertyColumn(index: i, token: property, type: .string, name: "id", isID: true))
+            default: break
+            }
+        }
+        return out.sorted { $0.token < $1.token }
+    }
+
+    /// Appends the properties of a row (count, then key/value pairs) straight from the CSV bytes.
+    func appendProperties(_ reader: CSVReader, _ fields: [CSVReader.Field], _ columns: [PropertyColumn], to rec: inout [UInt8]) throws(GraphError) {
+        var n = 0
+        for c in columns where !(fields[c.index].isEmpty && !fields[c.index].quoted) { n += 1 }
+        rec.appendVarint(UInt64(n))
+        for c in columns {
+            let f = fields[c.index]
+            if f.isEmpty && !f.quoted { continue }
+            rec.appendVarint(UInt64(c.token))
+            switch c.type {
+            case .string where !f.escaped:
+                rec.append(PropertyValue.RecordTag.string.rawValue)
+                rec.appendVarint(UInt64(f.end - f.start))
+                rec.append(contentsOf: reader.bytes[f.start..<f.end])
+            case .int where !f.quoted:
+                guard let v = reader.int(f) else { throw reader.fail("column '\(c.name)': '\(reader.text(f).prefix(40))' is not an integer") }
+                rec.append(PropertyValue.RecordTag.int.rawValue)
+                rec.appendSignedVarint(v)
+            case .float where !f.quoted && f.end - f.start < 64:
+                guard let d = reader.double(f) else { throw reader.fail("column '\(c.name)': '\(reader.text(f).prefix(40))' is not a number") }
+                rec.append(PropertyValue.RecordTag.float.rawValue)
+                withUnsafeBytes(of: d.bitPattern.littleEndian) { rec.append(contentsOf: $0) }
+            case .dateTime where !f.quoted:
+                do throws(GraphError) {
+                    PropertyValue.dateTime(try ZonedDateTime(isoBytes: reader.bytes[f.start..<f.end])).appendRecord(to: &rec)
+                } catch {
+                    throw reader.fail("column '\(c.name)': \(error.message)")
+                }
+            default:
+                try value(reader, f, c.type, c.name).appendRecord(to: &rec)
+            }
+        }
+    }
+
     func loadNodes(_ bytes: [UInt8], file: CSVImport.NodeFile) throws(GraphError) {
         var reader = CSVReader(bytes: bytes, file: file.path)
         let roles = try parseHeader(&reader, relationships: false)
+        let columns = propertyColumns(roles)
         var fixedLabels: [UInt32] = []
         for l in file.labels { fixedLabels.append(try txn.intern(.label, l)) }
+        let idColumn = roles.firstIndex { if case .id = $0 { return true } else { return false } }
+        var space = ""
+        if let idColumn, case .id(let s, _) = roles[idColumn] { space = s }
+        let labelColumn = roles.firstIndex { if case .label = $0 { return true } else { return false } }
         var fields: [CSVReader.Field] = []
-        var props: [(UInt32, PropertyValue)] = []
         var labelCache: [String: [UInt32]] = [:]
+        var rec: [UInt8] = []
+        rec.reserveCapacity(256)
         while try reader.next(&fields) {
             guard fields.count == roles.count else {
                 throw reader.fail("expected \(roles.count) fields as in the header, found \(fields.count)")
             }
-            props.removeAll(keepingCapacity: true)
             var labels = fixedLabels
-            var external: (space: String, text: String)? = nil
-            for (i, role) in roles.enumerated() {
-                let f = fields[i]
-                switch role {
-                case .id(let space, let property):
-                    let text = reader.text(f)
-                    guard !text.isEmpty else { throw reader.fail("empty :ID") }
-                    external = (space, text)
-                    if let property { props.append((property, .string(text))) }
-                case .label:
-                    guard !f.isEmpty else { continue }
-                    let text = reader.text(f)
-                    if let cached = labelCache[text] {
-                        labels += cached
-                    } else {
-                        var tokens: [UInt32] = []
-                        for part in text.split(separator: ";") where !part.isEmpty { tokens.append(try txn.intern(.label, String(part))) }
-                        labelCache[text] = tokens
-                        labels += tokens
-                    }
-                case .property(let name, let token, let type):
-                    if f.isEmpty && !f.quoted { continue }
-                    props.append((token, try value(reader, f, type, name)))
-                case .start, .end, .type, .ignore:
-                    continue
+            if let labelColumn, !fields[labelColumn].isEmpty {
+                let text = reader.text(fields[labelColumn])
+                if let cached = labelCache[text] {
+                    labels += cached
+                } else {
+                    var tokens: [UInt32] = []
+                    for part in text.split(separator: ";") where !part.isEmpty { tokens.append(try txn.intern(.label, String(part))) }
+                    labelCache[text] = tokens
+                    labels += tokens
                 }
             }
             if labels.count > 1 { labels = Array(Set(labels)).sorted() }
-            let id = try place(external, labels: labels, props: props, reader: reader)
-            if let external { try remember(external, id, reader) }
+            rec.removeAll(keepingCapacity: true)
+            rec.appendVarint(UInt64(labels.count))
+            for l in labels { rec.appendVarint(UInt64(l)) }
+            try appendProperties(reader, fields, columns, to: &rec)
+            var external: ExternalID? = nil
+            if let idColumn {
+                let f = fields[idColumn]
+                guard !f.isEmpty else { throw reader.fail("empty :ID") }
+                external = reader.canonicalUInt64(f).map { ExternalID.integer($0) } ?? .text(reader.text(f))
+            }
+            let id = try place(external, labels: labels, record: rec, reader: reader) { (key) throws(GraphError) -> PropertyValue? in
+                guard let c = columns.first(where: { $0.token == key }) else { return nil }
+                let f = fields[c.index]
+                if f.isEmpty && !f.quoted { return nil }
+                return try value(reader, f, c.type, c.name)
+            }
+            if let external { try remember(external, space: space, id, reader) }
             nodeCount += 1
         }
     }
 
+    enum ExternalID {
+        case integer(UInt64)
+        case text(String)
+
+        var text: String {
+            switch self {
+            case .integer(let n): return String(n)
+            case .text(let t): return t
+            }
+        }
+    }
+
     /// Writes the node, keeping an integer external id as its id when possible.
-    private func place(_ external: (space: String, text: String)?, labels: [UInt32], props: [(UInt32, PropertyValue)],
-                       reader: CSVReader) throws(GraphError) -> NodeID {
+    private func place(_ external: ExternalID?, labels: [UInt32], record: [UInt8], reader: CSVReader,
+                       value: (UInt32) throws(GraphError) -> PropertyValue?) throws(GraphError) -> NodeID {
         do throws(GraphError) {
-            if preserveIDs, let ext = external, let wanted = UInt64(ext.text), wanted > 0, wanted < UInt64.max {
-                if try txn.insertNode(id: wanted, labelTokens: labels, properties: props, append: wanted > lastNode) {
+            if preserveIDs, case .integer(let wanted)? = external, wanted > 0, wanted < UInt64.max {
+                if try txn.insertNode(id: wanted, labelTokens: labels, record: record, append: wanted > lastNode, value: value) {
                     lastNode = max(lastNode, wanted)
                     return wanted
                 }
             }
             while true {
                 let id = txn.state.nextNode
-                if try txn.insertNode(id: id, labelTokens: labels, properties: props, append: id > lastNode) {
+                if try txn.insertNode(id: id, labelTokens: labels, record: record, append: id > lastNode, value: value) {
                     lastNode = max(lastNode, id)
                     return id
                 }
@@ -266,67 +338,79 @@ private final class Loader {
             }
         } catch {
             if case .storage = error.code { throw error }
+            if error.message.hasPrefix(reader.file) { throw error }
             throw reader.fail(error.message)
         }
     }
 
-    private func remember(_ external: (space: String, text: String), _ id: NodeID, _ reader: CSVReader) throws(GraphError) {
+    private func remember(_ external: ExternalID, space: String, _ id: NodeID, _ reader: CSVReader) throws(GraphError) {
         let duplicate: Bool
-        if let n = UInt64(external.text), String(n) == external.text {
-            duplicate = integerIDs[external.space, default: [:]].updateValue(id, forKey: n) != nil
-        } else {
-            duplicate = textIDs[external.space, default: [:]].updateValue(id, forKey: external.text) != nil
+        switch external {
+        case .integer(let n): duplicate = integerIDs[space, default: [:]].updateValue(id, forKey: n) != nil
+        case .text(let t): duplicate = textIDs[space, default: [:]].updateValue(id, forKey: t) != nil
         }
-        if duplicate { throw reader.fail("node id '\(external.text.prefix(80))' appears twice\(external.space.isEmpty ? "" : " in id space \(external.space)")") }
+        if duplicate { throw reader.fail("node id '\(external.text.prefix(80))' appears twice\(space.isEmpty ? "" : " in id space \(space)")") }
     }
 
-    private func resolve(_ text: String, space: String, _ reader: CSVReader, _ which: String) throws(GraphError) -> NodeID {
-        if let n = UInt64(text), String(n) == text, let id = integerIDs[space]?[n] { return id }
-        if let id = textIDs[space]?[text] { return id }
-        throw reader.fail("\(which) '\(text.prefix(80))' is not the id of any imported node\(space.isEmpty ? "" : " in id space \(space)")")
+    private func resolve(_ reader: CSVReader, _ f: CSVReader.Field, space: String, _ which: String) throws(GraphError) -> NodeID {
+        if let n = reader.canonicalUInt64(f) {
+            if let id = integerIDs[space]?[n] { return id }
+        } else if let id = textIDs[space]?[reader.text(f)] {
+            return id
+        }
+        throw reader.fail("\(which) '\(reader.text(f).prefix(80))' is not the id of any imported node\(space.isEmpty ? "" : " in id space \(space)")")
     }
 
     func loadRelationships(_ bytes: [UInt8], file: CSVImport.RelationshipFile) throws(GraphError) {
         var reader = CSVReader(bytes: bytes, file: file.path)
         let roles = try parseHeader(&reader, relationships: true)
+        let columns = propertyColumns(roles)
         let fixedType = try file.type.map { (t) throws(GraphError) -> UInt32 in try txn.intern(.type, t) }
+        var startColumn = 0, endColumn = 0, startSpace = "", endSpace = ""
+        var typeColumn: Int? = nil
+        for (i, role) in roles.enumerated() {
+            switch role {
+            case .start(let s): (startColumn, startSpace) = (i, s)
+            case .end(let s): (endColumn, endSpace) = (i, s)
+            case .type: typeColumn = i
+            default: break
+            }
+        }
         var typeCache: [String: UInt32] = [:]
         var fields: [CSVReader.Field] = []
-        var props: [(UInt32, PropertyValue)] = []
+        var rec: [UInt8] = []
+        rec.reserveCapacity(128)
         while try reader.next(&fields) {
             guard fields.count == roles.count else {
                 throw reader.fail("expected \(roles.count) fields as in the header, found \(fields.count)")
             }
-            props.removeAll(keepingCapacity: true)
-            var start: NodeID = 0, end: NodeID = 0
+            let start = try resolve(reader, fields[startColumn], space: startSpace, ":START_ID")
+            let end = try resolve(reader, fields[endColumn], space: endSpace, ":END_ID")
             var type = fixedType
-            for (i, role) in roles.enumerated() {
-                let f = fields[i]
-                switch role {
-                case .start(let space): start = try resolve(reader.text(f), space: space, reader, ":START_ID")
-                case .end(let space): end = try resolve(reader.text(f), space: space, reader, ":END_ID")
-                case .type:
-                    guard !f.isEmpty else { continue }
-                    let text = reader.text(f)
-                    if let t = typeCache[text] {
-                        type = t
-                    } else {
-                        let t = try txn.intern(.type, text)
-                        typeCache[text] = t
-                        type = t
-                    }
-                case .property(let name, let token, let valueType):
-                    if f.isEmpty && !f.quoted { continue }
-                    props.append((token, try value(reader, f, valueType, name)))
-                case .id, .label, .ignore:
-                    continue
+            if let typeColumn, !fields[typeColumn].isEmpty {
+                let text = reader.text(fields[typeColumn])
+                if let t = typeCache[text] {
+                    type = t
+                } else {
+                    let t = try txn.intern(.type, text)
+                    typeCache[text] = t
+                    type = t
                 }
             }
             guard let type else { throw reader.fail("the relationship has no type (no :TYPE value and none given for the file)") }
+            rec.removeAll(keepingCapacity: true)
+            rec.appendBE32(type)
+            rec.appendBE64(start)
+            rec.appendBE64(end)
+            try appendProperties(reader, fields, columns, to: &rec)
             let id = txn.state.nextRelationship
-            try txn.insertRelationship(id: id, type: type, start: start, end: end, properties: props,
-                                       append: appendRelationships, deferAdjacency: bulkAdjacency)
-            if bulkAdjacency { outEntries.append((start, type, end, id)) }
+            try txn.insertRelationshipRecord(id: id, type: type, record: rec, append: appendRelationships)
+            if bulkAdjacency {
+                outEntries.append((start, type, end, id))
+            } else {
+                try txn.putAdjacency(incoming: false, start, type, end, id)
+                try txn.putAdjacency(incoming: true, end, type, start, id)
+            }
             relationshipCount += 1
         }
     }

@@ -247,6 +247,21 @@ public struct ZonedDateTime: Sendable, Hashable, Comparable, CustomStringConvert
         try self.init(local: LocalDateTime(date: d, time: t), offsetSeconds: offset ?? 0, zoneName: zone)
     }
 
+    /// Parses ISO text given as UTF-8 bytes (the CSV importer's path, no String made).
+    init(isoBytes: ArraySlice<UInt8>) throws(GraphError) {
+        var scanner = ISOScanner(bytes: isoBytes)
+        let d = try scanner.date()
+        try scanner.expect(UInt8(ascii: "T"))
+        let t = try scanner.time()
+        let offset = try scanner.offset()
+        let zone = try scanner.zone()
+        try scanner.expectEnd()
+        if offset == nil && zone != nil {
+            throw GraphError(.malformedInput, "'\(scanner.text.prefix(80))': a zone name needs an explicit offset")
+        }
+        try self.init(local: LocalDateTime(date: d, time: t), offsetSeconds: offset ?? 0, zoneName: zone)
+    }
+
     /// The date-time as seen at the offset.
     public var local: LocalDateTime {
         let localSecond = epochSecond + Int64(offsetSeconds)
@@ -357,20 +372,23 @@ func checkOffset(_ offset: Int32) throws(GraphError) {
 
 /// A cursor over ISO 8601 text.
 struct ISOScanner {
-    let text: String
-    let bytes: [UInt8]
-    var i = 0
+    let bytes: ArraySlice<UInt8>
+    var i: Int
 
-    init(_ text: String) {
-        self.text = text
-        bytes = Array(text.utf8)
+    init(_ text: String) { self.init(bytes: ArraySlice(text.utf8)) }
+
+    init(bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        i = bytes.startIndex
     }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
     func fail(_ what: String) -> GraphError {
         GraphError(.malformedInput, "'\(text.prefix(80))' is not a valid \(what)")
     }
 
-    var peek: UInt8? { i < bytes.count ? bytes[i] : nil }
+    var peek: UInt8? { i < bytes.endIndex ? bytes[i] : nil }
 
     mutating func expect(_ c: UInt8) throws(GraphError) {
         guard peek == c else { throw fail("ISO 8601 value (expected '\(Character(Unicode.Scalar(c)))')") }
@@ -378,7 +396,7 @@ struct ISOScanner {
     }
 
     mutating func expectEnd() throws(GraphError) {
-        if i != bytes.count { throw fail("ISO 8601 value (unexpected trailing text)") }
+        if i != bytes.endIndex { throw fail("ISO 8601 value (unexpected trailing text)") }
     }
 
     mutating func digits(min: Int, max: Int, _ what: String) throws(GraphError) -> Int64 {
