@@ -8,6 +8,9 @@ import HTTP
 struct ErrorMapping {
     let store: GraphStore
 
+    /// Field names the engine uses for arguments rather than property keys.
+    static let engineFields: Set<String> = ["label", "type", "property key", "id", "unique", "depth", "range", "directory"]
+
     /// The API error for `error`, or `error` itself when it is not the caller's to fix.
     func map(_ error: any Error) -> any Error {
         guard let graph = error as? GraphError else { return error }
@@ -27,7 +30,9 @@ struct ErrorMapping {
             problem.type = "unique-constraint"
             return problem
         case .invalidValue(let field):
-            return APIError.invalidField(field, graph.message)
+            // The engine names a property by its key alone; in a request body it lives under `properties`.
+            let requestField = ErrorMapping.engineFields.contains(field) ? field : "properties." + field
+            return APIError.invalidField(requestField, graph.message)
         case .malformedInput:
             return APIError.badRequest(sentence(graph.message))
         case .stillConnected:

@@ -65,6 +65,14 @@ import Testing
         #expect(h.totals() == (2, 0))
     }
 
+    @Test func theStoresOwnNestingLimitStillAnswers400WhenTheConfigurationAllowsMore() throws {
+        let h = try GraphAPIHarness(configuration: GraphAPIConfiguration(maxListNesting: 40))
+        let reply = h.call(.POST, "/api/v1/graph/nodes", body: #"{"properties": {"deep": \#(Self.nested(PropertyValue.maxDepth + 1))}}"#)
+        #expect(reply.status == 400, "\(reply.text)")
+        #expect(reply.errorFields == ["properties.deep"])
+        #expect(h.totals() == (0, 0))
+    }
+
     @Test func nonFiniteNumbersAreNotJSON() throws {
         let h = try GraphAPIHarness()
         for body in [#"{"properties": {"x": NaN}}"#, #"{"properties": {"x": Infinity}}"#, #"{"properties": {"x": 1e999}}"#, #"{"properties": {"x": 1,}}"#] {
