@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The result of a statement: named columns and rows of values, plus write counters and, for EXPLAIN/PROFILE,
@@ -84,6 +85,20 @@ public final class CypherEngine: Sendable {
     /// Runs a prepared statement.
     public func execute(_ prepared: PreparedStatement, parameters: [String: Value] = [:], on graph: any CypherGraph,
                         readOnly: Bool = false, limits: Limits? = nil) throws(CypherError) -> QueryResult {
+        // One clock reading per statement, so date() and friends agree within it.
+        do {
+            return try TemporalOps.$statementTime.withValue(Date().timeIntervalSince1970) {
+                try run(prepared, parameters: parameters, on: graph, readOnly: readOnly, limits: limits)
+            }
+        } catch let e as CypherError {
+            throw e
+        } catch {
+            throw CypherError("TransientError", "Internal", "\(error)")
+        }
+    }
+
+    private func run(_ prepared: PreparedStatement, parameters: [String: Value], on graph: any CypherGraph,
+                     readOnly: Bool, limits: Limits?) throws(CypherError) -> QueryResult {
         let limits = limits ?? self.limits
         let st = prepared.statement
         if readOnly && prepared.isWrite {

@@ -328,7 +328,12 @@ enum TemporalOps {
         let mi = minute ?? bs.map { $0 / 60 % 60 } ?? 0
         let s = second ?? bs.map { $0 % 60 } ?? 0
         var sub: Int64
-        if ms != nil || us != nil || ns != nil {
+        if let bn, ms != nil || us != nil || ns != nil {
+            let bsub = bn % nanosPerSecond
+            let m1 = ms ?? bsub / 1_000_000, u1 = us ?? bsub / 1000 % 1000, n1 = ns ?? bsub % 1000
+            guard (0...999).contains(m1), (0...999).contains(u1), (0...999).contains(n1) else { throw err("invalid sub-second field") }
+            sub = m1 * 1_000_000 + u1 * 1000 + n1
+        } else if ms != nil || us != nil || ns != nil {
             guard (0...999).contains(ms ?? 0) else { throw err("invalid millisecond") }
             guard (0...(ms != nil ? 999 : 999_999)).contains(us ?? 0) else { throw err("invalid microsecond") }
             guard (0...(us != nil ? 999 : (ms != nil ? 999_999 : 999_999_999))).contains(ns ?? 0) else { throw err("invalid nanosecond") }
@@ -354,8 +359,11 @@ enum TemporalOps {
 
     static func isFunction(_ name: String) -> Bool { functionNames.contains(name) }
 
+    /// The statement's clock: every call in one statement sees the same instant.
+    @TaskLocal static var statementTime: Double? = nil
+
     static func now() -> (seconds: Int64, nanos: Int64) {
-        let t = Date().timeIntervalSince1970
+        let t = statementTime ?? Date().timeIntervalSince1970
         let s = Int64(t.rounded(.down))
         return (s, Int64((t - Double(s)) * 1e9))
     }
@@ -381,7 +389,8 @@ enum TemporalOps {
                 guard case .temporal(let a) = args[0], case .temporal(let b) = args[1] else { throw err("\(name) needs temporal arguments") }
                 return .temporal(try between(parts[1], a, b))
             default:
-                return try construct(kind, [])
+                if args.first?.isNull == true { return .null }
+                return try construct(kind, args)
             }
         }
         return try construct(kind, args)
@@ -424,11 +433,16 @@ enum TemporalOps {
     static func fromMap(_ kind: String, _ m: [String: Value]) throws -> Temporal {
         var base: Parts? = nil
         var baseZone: Zone? = nil
+        var baseOffset: Int32? = nil
         for key in ["datetime", "date", "time"] {
             guard let v = m[key] else { continue }
             guard case .temporal(let t) = v else { if v.isNull { continue }; throw err("\(key) must be a temporal value") }
             let p = parts(of: t)
             if base == nil { base = Parts() }
+            if key != "date" {
+                if case .time(_, let o) = t { baseOffset = o }
+                if case .dateTime(_, _, let o, _) = t { baseOffset = o }
+            }
             if key == "datetime" || key == "date" { base!.days = base!.days ?? p.days }
             if key == "datetime" || key == "time" {
                 base!.nanos = p.nanos ?? base!.nanos
@@ -454,8 +468,10 @@ enum TemporalOps {
                 b.days = nd
                 b.nanos = (nl - nd * 86_400) * nanosPerSecond + nanos % nanosPerSecond
             } else {
-                let utc = nanos - Int64(bz.offset ?? 0) * nanosPerSecond
-                b.nanos = floorMod(utc + Int64(zone.offset ?? 0) * nanosPerSecond, nanosPerDay)
+                let utc = nanos - Int64(bz.offset ?? baseOffset ?? 0) * nanosPerSecond
+                let targetDays = (try? datePart(m, base: nil)) ?? nil
+                let targetOffset = zone.offset ?? zone.offset(atUTC: (targetDays ?? 0) * 86_400 + utc / nanosPerSecond)
+                b.nanos = floorMod(utc + Int64(targetOffset) * nanosPerSecond, nanosPerDay)
             }
             base = b
         }
@@ -529,7 +545,8 @@ enum TemporalOps {
         var s = seconds + d * 86_400
         let wholeSeconds = s.rounded(.towardZero)
         s -= wholeSeconds
-        let nanos = Int64((s * 1e9).rounded()) + exactNanos
+        // Truncate sub-nanosecond remainders (after absorbing binary rounding noise), as Neo4j does.
+        let nanos = Int64(((s * 1e9 * 1000).rounded() / 1000).rounded(.towardZero)) + exactNanos
         return makeDuration(months: Int64(wholeMonths), days: Int64(wholeDays), seconds: Int64(wholeSeconds) + exactSeconds, nanos: nanos)
     }
 
@@ -688,7 +705,7 @@ enum TemporalOps {
         guard t.hasPrefix("P") else { throw bad }
         t = t.dropFirst()
         // Alternative format: P2012-02-02T14:37:21.545
-        if t.first?.isNumber == true, t.contains("-") || (t.contains(":")) {
+        if t.first?.isNumber == true, !t.contains(where: { "YMWDHS".contains($0) }) {
             let (d, time) = splitDateTime(String(t))
             let dp = d.split(separator: "-").map { Int64($0) ?? 0 }
             let y = dp.count > 0 ? dp[0] : 0, mo = dp.count > 1 ? dp[1] : 0, dd = dp.count > 2 ? dp[2] : 0
@@ -858,7 +875,13 @@ enum TemporalOps {
             return .temporal(plus(a, mo, d, s, Int64(n)))
         case (.subtract, .temporal(.duration(let mo, let d, let s, let n))):
             return .temporal(plus(a, -mo, -d, -s, -Int64(n)))
-        case (.multiply, .int), (.multiply, .float), (.divide, .int), (.divide, .float):
+        case (.multiply, .int(let k)):
+            guard case .duration(let mo, let d, let s, let n) = a else { return nil }
+            let (mm, o1) = mo.multipliedReportingOverflow(by: k), (dd, o2) = d.multipliedReportingOverflow(by: k)
+            let (ss, o3) = s.multipliedReportingOverflow(by: k), (nn, o4) = Int64(n).multipliedReportingOverflow(by: k)
+            if o1 || o2 || o3 || o4 { throw Arithmetic.overflow() }
+            return .temporal(makeDuration(months: mm, days: dd, seconds: ss, nanos: nn))
+        case (.multiply, .float), (.divide, .int), (.divide, .float):
             guard case .duration(let mo, let d, let s, let n) = a else { return nil }
             var f = b.numeric!
             if op == .divide {
@@ -882,60 +905,43 @@ enum TemporalOps {
     // MARK: between
 
     static func between(_ mode: String, _ a: Temporal, _ b: Temporal) throws -> Temporal {
-        let pa = parts(of: a), pb = parts(of: b)
-        // Zoned values are compared in the first value's zone; local ones as they are.
-        var da = pa.days, db = pb.days
-        var na = pa.nanos, nb = pb.nanos
-        if let za = pa.zone, let zb = pb.zone, za != zb {
-            if let d2 = db, let n2 = nb {
-                let local = d2 * 86_400 + n2 / nanosPerSecond
-                let utc = local - Int64(zb.offset(atLocal: local))
-                let refLocal = (da ?? d2) * 86_400
-                let o = za.offset(atUTC: utc)
-                _ = refLocal
-                let nl = utc + Int64(o)
-                db = floorDiv(nl, 86_400)
-                nb = (nl - db! * 86_400) * nanosPerSecond + n2 % nanosPerSecond
-            } else if let n2 = nb {
-                nb = n2 - Int64(zb.offset ?? 0) * nanosPerSecond + Int64(za.offset ?? 0) * nanosPerSecond
-            }
+        if case .duration = a { throw err("cannot compute a duration between durations") }
+        if case .duration = b { throw err("cannot compute a duration between durations") }
+        var pa = parts(of: a), pb = parts(of: b)
+        // A missing date or zone is taken from the other value; a missing time is midnight.
+        if pa.days == nil && pb.days == nil { pa.days = 0; pb.days = 0 }
+        pa.days = pa.days ?? pb.days
+        pb.days = pb.days ?? pa.days
+        pa.nanos = pa.nanos ?? 0
+        pb.nanos = pb.nanos ?? 0
+        let za = pa.zone ?? pb.zone, zb = pb.zone ?? pa.zone
+        func toUTC(_ p: inout Parts, _ z: Zone) {
+            let local = p.days! * 86_400 + p.nanos! / nanosPerSecond
+            let utc = local - Int64(z.offset(atLocal: local))
+            let d = floorDiv(utc, 86_400)
+            p.nanos = (utc - d * 86_400) * nanosPerSecond + p.nanos! % nanosPerSecond
+            p.days = d
         }
-        if da == nil || db == nil { da = nil; db = nil }
-        if na == nil || nb == nil {
-            if da != nil { na = na ?? 0; nb = nb ?? 0 } else { na = nil; nb = nil }
-        }
-        if da == nil && na == nil { throw err("cannot compute a duration between \(a.typeName) and \(b.typeName)") }
-        let timeDiff = (nb ?? 0) - (na ?? 0)
+        if let za, let zb { toUTC(&pa, za); toUTC(&pb, zb) }
+        let da = pa.days!, db = pb.days!
+        let timeDiff = pb.nanos! - pa.nanos!
         switch mode {
         case "inseconds":
-            let dd = (db ?? 0) - (da ?? 0)
-            return makeDuration(months: 0, days: 0, seconds: dd * 86_400, nanos: timeDiff)
+            return makeDuration(months: 0, days: 0, seconds: (db - da) * 86_400, nanos: timeDiff)
         case "indays":
-            let dd = (db ?? 0) - (da ?? 0)
-            var days = dd
-            if dd > 0 && timeDiff < 0 { days -= 1 } else if dd < 0 && timeDiff > 0 { days += 1 }
+            var days = db - da
+            if days > 0 && timeDiff < 0 { days -= 1 } else if days < 0 && timeDiff > 0 { days += 1 }
             return makeDuration(months: 0, days: days, seconds: 0, nanos: 0)
         default:
-            var months: Int64 = 0
-            var days: Int64 = 0
-            if let da, let db {
-                let (y1, m1, d1) = civil(da), (y2, m2, d2) = civil(db)
-                months = (y2 * 12 + m2) - (y1 * 12 + m1)
-                // Step back a month when the end day-of-month (and time) precedes the start.
-                if months > 0 && (d2 < d1 || (d2 == d1 && timeDiff < 0)) { months -= 1 }
-                else if months < 0 && (d2 > d1 || (d2 == d1 && timeDiff > 0)) { months += 1 }
-                let mid = addMonthsClamped(da, months)
-                days = db - mid
-                if days > 0 && timeDiff < 0 { days -= 1 } else if days < 0 && timeDiff > 0 { days += 1 }
-            }
-            let consumed = months != 0 || days != 0
-            _ = consumed
-            var secs = timeDiff
-            if let da, let db {
-                let mid = addMonthsClamped(da, months) + days
-                secs = (db - mid) * nanosPerDay + timeDiff
-            }
+            let (y1, m1, d1) = civil(da), (y2, m2, d2) = civil(db)
+            var months = (y2 * 12 + m2) - (y1 * 12 + m1)
+            if months > 0 && (d2 < d1 || (d2 == d1 && timeDiff < 0)) { months -= 1 }
+            else if months < 0 && (d2 > d1 || (d2 == d1 && timeDiff > 0)) { months += 1 }
             if mode == "inmonths" { return makeDuration(months: months, days: 0, seconds: 0, nanos: 0) }
+            let mid = addMonthsClamped(da, months)
+            var days = db - mid
+            if days > 0 && timeDiff < 0 { days -= 1 } else if days < 0 && timeDiff > 0 { days += 1 }
+            let secs = (db - mid - days) * nanosPerDay + timeDiff
             return makeDuration(months: months, days: days, seconds: 0, nanos: secs)
         }
     }
@@ -950,7 +956,7 @@ enum TemporalOps {
         var overrides: [String: Value] = [:]
         if args.count > 2, case .map(let m) = args[2] { overrides = m }
         let unit = unitRaw.lowercased()
-        let p = parts(of: t)
+        var p = parts(of: t)
         var days = p.days
         var nanos = p.nanos
         if let d = days {
@@ -983,10 +989,14 @@ enum TemporalOps {
         }
         var m: [String: Value] = [:]
         var baseT: Temporal
+        if case .string(let tz)? = overrides["timezone"] {
+            p.zone = try parseZone(tz)
+            overrides["timezone"] = nil
+        }
         switch kind {
         case "date": baseT = .date(days: days!)
         case "localtime": baseT = .localTime(nanos: nanos ?? 0)
-        case "time": baseT = .time(nanos: nanos ?? 0, offset: p.zone?.offset ?? (p.zone.map { z in z.offset(atLocal: (days ?? 0) * 86_400) } ?? 0))
+        case "time": baseT = .time(nanos: nanos ?? 0, offset: p.zone.map { z in z.offset ?? z.offset(atLocal: (days ?? 0) * 86_400) } ?? 0)
         case "localdatetime": baseT = .localDateTime(seconds: days! * 86_400 + (nanos ?? 0) / nanosPerSecond, nanos: Int32((nanos ?? 0) % nanosPerSecond))
         default: baseT = makeDateTime(days: days!, nanos: nanos ?? 0, zone: p.zone ?? Zone(offset: 0, name: nil))
         }
