@@ -52,6 +52,8 @@ public struct Configuration: Sendable {
         Setting(key: "http.access_log", kind: .boolean, defaultValue: .bool(true), help: "Write one log line per request (method, path, status, bytes, microseconds, request id)."),
         Setting(key: "shutdown.drain_seconds", kind: .integer(0...60), defaultValue: .int(5), help: "On SIGTERM, how long in-flight requests may take to finish."),
         Setting(key: "events.keepalive_seconds", kind: .integer(1...300), defaultValue: .int(15), help: "Interval of keep-alive comments on /api/v1/events."),
+        Setting(key: "graph.max_depth", kind: .integer(1...10), defaultValue: .int(3), help: "Deepest neighbour expansion /api/v1/graph/nodes/{id}/neighbors accepts."),
+        Setting(key: "graph.max_page_size", kind: .integer(1...100_000), defaultValue: .int(1000), help: "Largest page (limit) the graph list routes accept."),
         Setting(key: "cache.hot_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(32 << 20), help: "Byte budget of the hot cache tier (keys, values and per-entry overhead)."),
         Setting(key: "cache.warm_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(128 << 20), help: "Byte budget of the warm tier (values compressed when that saves space)."),
         Setting(key: "cache.cold_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(512 << 20), help: "Byte budget of the cold tier (values compressed when that saves space)."),

@@ -1,6 +1,8 @@
 import BuildInfo
 import Cache
 import Glibc
+import Graph
+import GraphAPI
 import HTTP
 import Logging
 
@@ -35,7 +37,7 @@ public final class StudioApp: Sendable {
     public nonisolated(unsafe) private(set) var routes = Router()
 
     /// Wires the application.
-    public init(configuration: Configuration, dataDirectory: DataDirectory?, resources: Resources, webRoot: String?, logger: Logger) throws {
+    public init(configuration: Configuration, dataDirectory: DataDirectory?, resources: Resources, webRoot: String?, logger: Logger, graph: GraphStore? = nil) throws {
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.resources = resources
@@ -59,6 +61,10 @@ public final class StudioApp: Sendable {
         StudioApp.installMiddleware(&router, configuration: configuration)
         router.use(responseCache.middleware)
         SystemRoutes.install(on: &router, app: self)
+        if let graph {
+            GraphRoutes.install(on: &router, store: graph, configuration: GraphAPIConfiguration(
+                maxDepth: configuration.int("graph.max_depth"), maxPageSize: configuration.int("graph.max_page_size")))
+        }
         if let staticFiles {
             router.fallback = { request in try staticFiles.respond(request) }
             router.fallbackExcludes = ["/api/", "/metrics"]

@@ -38,7 +38,7 @@ final class Daemon: @unchecked Sendable {
         } catch {
             throw HTTPServerError(message: "cannot open the graph store in \(dataDirectory.path)/graph: \(error)")
         }
-        let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger)
+        let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger, graph: graph)
         app.addReadinessCheck("graph") {
             do {
                 _ = try graph.read { txn in try txn.nodeCount() }

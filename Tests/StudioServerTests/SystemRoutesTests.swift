@@ -1,3 +1,5 @@
+import Glibc
+import Graph
 import HTTP
 import Logging
 import StudioServer
@@ -5,9 +7,12 @@ import Testing
 
 func makeApp(configuration: Configuration = Configuration()) throws -> StudioApp {
     let root = repositoryRoot()
+    var template = Array("/tmp/studio-app-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    let graph = try GraphStore(directory: dir + "/graph", options: GraphStore.Options(initialMapSize: 1 << 20))
     return try StudioApp(
         configuration: configuration, dataDirectory: nil, resources: Resources(directory: root + "/data"),
-        webRoot: root + "/web-static", logger: Logger(label: "test"))
+        webRoot: root + "/web-static", logger: Logger(label: "test"), graph: graph)
 }
 
 @Suite struct SystemRoutesTests {
