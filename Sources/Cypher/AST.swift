@@ -92,6 +92,8 @@ struct ProjectionItem: Equatable, Sendable {
     var aliased: Bool
 }
 
+struct YieldItem: Equatable, Sendable { var output: String; var variable: String }
+
 struct SortItem: Equatable, Sendable { var expr: Expr; var descending: Bool }
 
 struct Projection: Equatable, Sendable {
@@ -126,7 +128,8 @@ enum Clause: Equatable, Sendable {
     case set([SetItem])
     case remove([RemoveItem])
     case delete([Expr], detach: Bool)
-    case call(procedure: String, args: [Expr]?, yields: [String]?)
+    /// `yields`: nil without YIELD, empty for `YIELD *`; each item maps an output to a variable.
+    case call(procedure: String, args: [Expr]?, yields: [YieldItem]?)
 
     var isUpdating: Bool {
         switch self {

@@ -51,6 +51,12 @@ public final class CypherEngine: Sendable {
     }
 
     private let cache = Mutex<[String: PreparedStatement]>([:])
+    private let registered = Mutex<[String: Procedure]>([:])
+
+    /// Makes a procedure callable with `CALL name(…)` from every statement of this engine.
+    public func register(_ procedure: Procedure) {
+        registered.withLock { $0[procedure.name] = procedure }
+    }
     private let cacheCapacity = 512
     /// Default limits for `execute`.
     public let limits: Limits
@@ -77,18 +83,18 @@ public final class CypherEngine: Sendable {
     ///   - readOnly: when true a statement with writes is refused with `ForbiddenWrite` before it runs.
     ///   - limits: overrides the engine's default limits.
     public func execute(_ query: String, parameters: [String: Value] = [:], on graph: any CypherGraph,
-                        readOnly: Bool = false, limits: Limits? = nil) throws(CypherError) -> QueryResult {
+                        readOnly: Bool = false, limits: Limits? = nil, procedures: [String: Procedure] = [:]) throws(CypherError) -> QueryResult {
         let prepared = try prepare(query)
-        return try execute(prepared, parameters: parameters, on: graph, readOnly: readOnly, limits: limits)
+        return try execute(prepared, parameters: parameters, on: graph, readOnly: readOnly, limits: limits, procedures: procedures)
     }
 
     /// Runs a prepared statement.
     public func execute(_ prepared: PreparedStatement, parameters: [String: Value] = [:], on graph: any CypherGraph,
-                        readOnly: Bool = false, limits: Limits? = nil) throws(CypherError) -> QueryResult {
+                        readOnly: Bool = false, limits: Limits? = nil, procedures: [String: Procedure] = [:]) throws(CypherError) -> QueryResult {
         // One clock reading per statement, so date() and friends agree within it.
         do {
             return try TemporalOps.$statementTime.withValue(Date().timeIntervalSince1970) {
-                try run(prepared, parameters: parameters, on: graph, readOnly: readOnly, limits: limits)
+                try run(prepared, parameters: parameters, on: graph, readOnly: readOnly, limits: limits, procedures: procedures)
             }
         } catch let e as CypherError {
             throw e
@@ -98,7 +104,7 @@ public final class CypherEngine: Sendable {
     }
 
     private func run(_ prepared: PreparedStatement, parameters: [String: Value], on graph: any CypherGraph,
-                     readOnly: Bool, limits: Limits?) throws(CypherError) -> QueryResult {
+                     readOnly: Bool, limits: Limits?, procedures: [String: Procedure]) throws(CypherError) -> QueryResult {
         let limits = limits ?? self.limits
         let st = prepared.statement
         if readOnly && prepared.isWrite {
@@ -111,6 +117,7 @@ public final class CypherEngine: Sendable {
         let deadline = limits.timeout.map { ContinuousClock.now + $0 }
         let ev = Evaluator(graph: graph, parameters: parameters, deadline: deadline)
         let exec = Executor(ev: ev, maxRows: limits.maxRows)
+        exec.procedures = registered.withLock { $0 }.merging(procedures) { _, new in new }
         do {
             try graph.begin(write: prepared.isWrite)
         } catch {

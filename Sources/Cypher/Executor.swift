@@ -5,6 +5,7 @@ final class Executor {
     var graph: any CypherGraph { ev.graph }
     var stats = QueryStats()
     let maxRows: Int
+    var procedures: [String: Procedure] = [:]
 
     init(ev: Evaluator, maxRows: Int) {
         self.ev = ev
@@ -150,8 +151,57 @@ final class Executor {
                     ev.deletedNodes.insert(n)
                     stats.nodesDeleted += 1
                 }
-            case .call(let name, _, _):
-                throw CypherError("ProcedureError", "ProcedureNotFound", "unknown procedure \(name)", compileTime: true)
+            case .call(let name, let args, let yields):
+                guard let proc = procedures[name] else {
+                    throw CypherError("ProcedureError", "ProcedureNotFound", "unknown procedure \(name)", compileTime: true)
+                }
+                let standalone = clauses.count == 1
+                if let args, args.count != proc.inputs.count {
+                    throw CypherError("SyntaxError", "InvalidNumberOfArguments", "\(name) takes \(proc.inputs.count) arguments", compileTime: true)
+                }
+                if args == nil && !standalone && !proc.inputs.isEmpty {
+                    throw CypherError("SyntaxError", "InvalidArgumentPassingMode", "arguments must be given explicitly in a CALL inside a query", compileTime: true)
+                }
+                let items = (yields?.isEmpty ?? true) ? proc.outputs.map { YieldItem(output: $0.name, variable: $0.name) } : yields!
+                for y in items where !proc.outputs.contains(where: { $0.name == y.output }) {
+                    throw CypherError("SyntaxError", "UndefinedVariable", "\(name) has no output \(y.output)", compileTime: true)
+                }
+                var out: [Row] = []
+                for row in rows {
+                    var values: [Value] = []
+                    if let args {
+                        values = try args.map { try ev.eval($0, row) }
+                    } else {
+                        for input in proc.inputs {
+                            guard let v = ev.parameters[input.name] else {
+                                throw CypherError("ParameterMissing", "MissingParameter", "missing parameter $\(input.name)", compileTime: true)
+                            }
+                            values.append(v)
+                        }
+                    }
+                    for (i, input) in proc.inputs.enumerated() {
+                        guard let coerced = input.accept(values[i]) else {
+                            throw CypherError("SyntaxError", "InvalidArgumentType", "\(input.name) of \(name) must be \(input.type)", compileTime: true)
+                        }
+                        values[i] = coerced
+                    }
+                    let results = try proc.body(values)
+                    if proc.outputs.isEmpty || (yields == nil && !standalone) {
+                        if proc.outputs.isEmpty || !results.isEmpty { out.append(row) }
+                        continue
+                    }
+                    for result in results {
+                        var r = row
+                        for y in items {
+                            let idx = proc.outputs.firstIndex { $0.name == y.output }!
+                            r[y.variable] = idx < result.count ? result[idx] : .null
+                        }
+                        out.append(r)
+                    }
+                }
+                rows = out
+                if standalone { return (items.map(\.variable), proc.outputs.isEmpty ? [] : rows) }
+                for y in yields ?? [] where !scope.contains(y.variable) { scope.append(y.variable) }
             }
         }
         if case .ret = clauses.last {} else { return ([], anyRows ? rows : []) }

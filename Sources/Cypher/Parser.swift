@@ -158,13 +158,13 @@ struct Parser {
             try expectSym(")")
             args = a
         }
-        var yields: [String]? = nil
+        var yields: [YieldItem]? = nil
         if acceptKeyword("YIELD") {
             if acceptSym("*") { yields = [] } else {
-                var y: [String] = []
+                var y: [YieldItem] = []
                 repeat {
                     let n = try symbolicName()
-                    if acceptKeyword("AS") { y.append(try symbolicName()) } else { y.append(n) }
+                    if acceptKeyword("AS") { y.append(YieldItem(output: n, variable: try symbolicName())) } else { y.append(YieldItem(output: n, variable: n)) }
                 } while acceptSym(",")
                 yields = y
             }

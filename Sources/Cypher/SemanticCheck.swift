@@ -107,8 +107,22 @@ struct SemanticCheck {
                         throw fail("InvalidArgumentType", "DELETE needs a node, relationship or path")
                     }
                 }
-            case .call:
-                throw CypherError("ProcedureError", "ProcedureNotFound", "procedures are not supported", compileTime: true)
+            case .call(_, let args, let yields):
+                for a in args ?? [] {
+                    if a.containsAggregate { throw fail("InvalidAggregation", "aggregation is not allowed in procedure arguments") }
+                    try check(a, scope, allowAggregates: false)
+                }
+                let standalone = clauses.count == 1
+                if let yields {
+                    if yields.isEmpty && !standalone { throw fail("UnexpectedSyntax", "YIELD * is only allowed in a standalone CALL") }
+                    var seen = Set<String>()
+                    for y in yields {
+                        if scope[y.variable] != nil || !seen.insert(y.variable).inserted {
+                            throw fail("VariableAlreadyBound", "variable \(y.variable) is already defined")
+                        }
+                        scope[y.variable] = .any
+                    }
+                }
             }
         }
         return columns

@@ -43,6 +43,7 @@ final class ScenarioRunner {
     func run(feature: Feature, scenario: Scenario, example: [String: String]) -> String? {
         let graph = InMemoryGraph()
         var params: [String: Value] = [:]
+        var procedures: [String: Procedure] = [:]
         var result: Result<QueryResult, CypherError>? = nil
         var before: Snapshot? = nil
         var after: Snapshot? = nil
@@ -73,11 +74,15 @@ final class ScenarioRunner {
                 }
                 continue
             }
-            if t.hasPrefix("there exists a procedure") { return "procedures are not supported" }
+            if t.hasPrefix("there exists a procedure") {
+                guard let proc = ScenarioRunner.procedure(from: t, table: step.table ?? []) else { return "cannot read procedure \(t)" }
+                procedures[proc.name] = proc
+                continue
+            }
             if t.hasPrefix("executing query") || t.hasPrefix("executing control query") {
                 guard let q = step.docString else { return "missing query" }
                 before = snapshot(graph)
-                do { result = .success(try engine.execute(q, parameters: params, on: graph)) } catch { result = .failure(error) }
+                do { result = .success(try engine.execute(q, parameters: params, on: graph, procedures: procedures)) } catch { result = .failure(error) }
                 after = snapshot(graph)
                 continue
             }
@@ -134,6 +139,46 @@ final class ScenarioRunner {
             return "unknown step: \(t)"
         }
         return nil
+    }
+
+    /// Reads "there exists a procedure test.my.proc(in :: INTEGER?) :: (out :: STRING?):" and its table.
+    static func procedure(from text: String, table: [[String]]) -> Procedure? {
+        var rest = Substring(text.dropFirst("there exists a procedure ".count))
+        guard let open = rest.firstIndex(of: "(") else { return nil }
+        let name = String(rest[..<open]).trimmingCharacters(in: .whitespaces)
+        rest = rest[rest.index(after: open)...]
+        func fields(_ s: Substring) -> [Procedure.Field] {
+            s.split(separator: ",").compactMap { part in
+                let bits = part.components(separatedBy: "::")
+                guard bits.count == 2 else { return nil }
+                return Procedure.Field(name: bits[0].trimmingCharacters(in: .whitespaces), type: bits[1].trimmingCharacters(in: .whitespaces))
+            }
+        }
+        guard let close = rest.firstIndex(of: ")") else { return nil }
+        let inputs = fields(rest[..<close])
+        rest = rest[rest.index(after: close)...]
+        guard let open2 = rest.firstIndex(of: "("), let close2 = rest.lastIndex(of: ")") else { return nil }
+        let outputs = fields(rest[rest.index(after: open2)..<close2])
+        guard let header = table.first else {
+            return Procedure(name: name, inputs: inputs, outputs: outputs) { _ in [] }
+        }
+        var rows: [[String: Value]] = []
+        for r in table.dropFirst() {
+            var m: [String: Value] = [:]
+            for (k, h) in header.enumerated() where k < r.count { m[h] = TCKValueParser.parse(r[k])?.value ?? .null }
+            rows.append(m)
+        }
+        let inNames = inputs.map(\.name), outNames = outputs.map(\.name)
+        let table = rows
+        return Procedure(name: name, inputs: inputs, outputs: outputs) { args in
+            table.filter { row in
+                zip(inNames, args).allSatisfy { n, a in
+                    let v = row[n] ?? .null
+                    if v.isNull || a.isNull { return v.isNull && a.isNull }
+                    return CypherEngine.equivalent(v, a)
+                }
+            }.map { row in outNames.map { row[$0] ?? .null } }
+        }
     }
 
     private func sideEffects(_ b: Snapshot, _ a: Snapshot, expected: [String: Int]) -> String? {
