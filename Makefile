@@ -18,7 +18,9 @@ TEST_PKGS  := chromium chromium-driver systemd sqlite3 prometheus
 BENCH_PKGS := wrk nginx-light redis-server bc
 PY_TEST    := pytest selenium requests PyJWT argon2-cffi
 
-.PHONY: deps test-deps bench-deps build release run test test-swift test-release test-blackbox tck bench install clean
+TCK_DIR  ?= $(CURDIR)/../shared/tck/features
+
+.PHONY: deps test-deps bench-deps build release run test test-swift test-release test-blackbox test-tck tck tck-accept bench install clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -50,18 +52,33 @@ run: release
 	@mkdir -p $(DATA_DIR)
 	./.build/release/studio serve --data-dir $(DATA_DIR) --listen $(LISTEN)
 
-test: test-deps test-swift test-release test-blackbox
+# Debug and release test builds each compile everything once (--build-tests builds the
+# executables too); the black-box suite and the TCK regression check reuse the release build.
+test: test-deps test-swift test-release test-tck test-blackbox
 
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 test-release:
-	$(SWIFT) test -c release
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+
+test-tck:
+	@if [ -d "$(TCK_DIR)" ]; then ./.build/release/cypher-tck "$(TCK_DIR)" --check-regressions Tests/tck/passing.txt; \
+	else echo "test-tck: no TCK at $(TCK_DIR) (set TCK_DIR); skipped"; fi
 
 test-blackbox:
-	$(SWIFT) build --product studio
-	STUDIO_BIN=$(CURDIR)/.build/debug/studio $(PYTHON) -m pytest -q -p no:cacheprovider Tests/blackbox
+	STUDIO_BIN=$(CURDIR)/.build/release/studio $(PYTHON) -m pytest -q -p no:cacheprovider Tests/blackbox
+
+# The openCypher TCK: one line per folder, the executable-scenario count, and last "N passed, M failed".
+tck: deps
+	$(SWIFT) build -c release --product cypher-tck
+	./.build/release/cypher-tck "$(TCK_DIR)" --write-passing .build/tck-passing.txt
+	@echo "passing scenarios written to .build/tck-passing.txt; 'make tck-accept' makes it the regression baseline"
+
+tck-accept:
+	cp .build/tck-passing.txt Tests/tck/passing.txt
 
 bench: bench-deps
 	$(SWIFT) build -c release
