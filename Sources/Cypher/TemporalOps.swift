@@ -461,7 +461,9 @@ enum TemporalOps {
         if let zone, let bz = baseZone, var b = base, let nanos = b.nanos {
             if let days = b.days {
                 let local = days * 86_400 + nanos / nanosPerSecond
-                let utc = local - Int64(bz.offset(atLocal: local))
+                // The base's zone offset is the one in effect on the date being built.
+                let target = ((try? datePart(m, base: b)) ?? nil) ?? days
+                let utc = local - Int64(bz.offset(atLocal: target * 86_400 + nanos / nanosPerSecond))
                 let o = zone.offset(atUTC: utc)
                 let nl = utc + Int64(o)
                 let nd = floorDiv(nl, 86_400)
@@ -713,6 +715,7 @@ enum TemporalOps {
             return makeDuration(months: y * 12 + mo, days: dd, seconds: n / nanosPerSecond, nanos: n % nanosPerSecond)
         }
         var months = 0.0, days = 0.0, seconds = 0.0
+        var exactSeconds: Int64 = 0, exactNanos: Int64 = 0
         var inTime = false
         var num = ""
         var any = false
@@ -720,6 +723,7 @@ enum TemporalOps {
             if c == "T" { inTime = true; continue }
             if c.isNumber || c == "." || c == "," || c == "-" || c == "+" { num.append(c == "," ? "." : c); continue }
             guard let v = Double(num) else { throw bad }
+            let numText = num
             num = ""
             any = true
             switch (c, inTime) {
@@ -727,14 +731,26 @@ enum TemporalOps {
             case ("M", false): months += v
             case ("W", false): days += v * 7
             case ("D", false): days += v
-            case ("H", true): seconds += v * 3600
-            case ("M", true): seconds += v * 60
-            case ("S", true): seconds += v
+            case ("H", true): if let i = Int64(numText) { exactSeconds += i * 3600 } else { seconds += v * 3600 }
+            case ("M", true): if let i = Int64(numText) { exactSeconds += i * 60 } else { seconds += v * 60 }
+            case ("S", true):
+                // Exact: whole seconds and up to nine fraction digits.
+                let bits = numText.split(separator: ".", omittingEmptySubsequences: false)
+                if bits.count <= 2, let whole = Int64(bits[0].isEmpty || bits[0] == "-" ? bits[0] + "0" : bits[0]) {
+                    let negative = numText.hasPrefix("-")
+                    exactSeconds += whole
+                    if bits.count == 2 {
+                        var frac = String(bits[1].prefix(9))
+                        while frac.count < 9 { frac += "0" }
+                        let n = Int64(frac) ?? 0
+                        exactNanos += negative ? -n : n
+                    }
+                } else { seconds += v }
             default: throw bad
             }
         }
         guard num.isEmpty, any else { throw bad }
-        let d = makeDuration(fractionalMonths: months, days: days, seconds: seconds)
+        let d = makeDuration(fractionalMonths: months, days: days, seconds: seconds, exactSeconds: exactSeconds, exactNanos: exactNanos)
         if negate, case .duration(let mo, let dd, let ss, let nn) = d { return makeDuration(months: -mo, days: -dd, seconds: -ss, nanos: -Int64(nn)) }
         return d
     }
@@ -888,8 +904,11 @@ enum TemporalOps {
                 if f == 0 { throw CypherError("ArithmeticError", "DivisionByZero", "division by zero") }
                 f = 1 / f
             }
-            let totalSeconds = (Double(s) + Double(n) / 1e9) * f
-            return .temporal(makeDuration(fractionalMonths: Double(mo) * f, days: Double(d) * f, seconds: totalSeconds))
+            // Seconds scale exactly in integer nanoseconds; months and days cascade their fractions down.
+            let totalNanos = Double(s) * 1e9 + Double(n)
+            let scaled = (totalNanos * f).rounded(.towardZero)
+            guard scaled.magnitude < 9.2e18 else { throw Arithmetic.overflow() }
+            return .temporal(makeDuration(fractionalMonths: Double(mo) * f, days: Double(d) * f, seconds: 0, exactNanos: Int64(scaled)))
         default: return nil
         }
     }
