@@ -107,7 +107,10 @@ extension BillingStore {
                         WHERE id = ?
                         """, [index, pe, newEnd, newEnd, sub.id])
                 }
-                try recordMRR(db, subscriptionID: sub.id, at: pe)
+                // A plain roll to the next period leaves MRR as it was; only an ending or a downgrade moves it.
+                if sub.cancelAtPeriodEnd || row["pending_price_id"] as Int64? != nil {
+                    try recordMRR(db, subscriptionID: sub.id, at: pe)
+                }
             case .canceled:
                 // Canceled mid-period: bill the used part of the period, then stop.
                 let end = min(sub.endedAt?.unixSeconds ?? pe, pe)
@@ -164,18 +167,15 @@ extension BillingStore {
                                    taxInclusive: r["tax_inclusive"]))
         }
         if lines.isEmpty { return }
-        let id = try insertInvoice(db, customer: customer, subscriptionID: sub.id, billingKey: key, lines: lines,
-                                   periodStart: from, periodEnd: to, at: at, demo: demo)
+        let inserted = try insertInvoice(db, customer: customer, subscriptionID: sub.id, billingKey: key, lines: lines,
+                                         periodStart: from, periodEnd: to, at: at, demo: demo)
         if !pending.isEmpty {
-            try db.exec("UPDATE billing_pending_items SET invoice_id = ? WHERE subscription_id = ? AND invoice_id IS NULL", [id, sub.id])
+            try db.exec("UPDATE billing_pending_items SET invoice_id = ? WHERE subscription_id = ? AND invoice_id IS NULL", [inserted.id, sub.id])
         }
-        let inv = try finalizeLocked(db, invoiceID: id, at: at)
+        _ = try finalizeInserted(db, inserted, at: at)
         report.invoicesCreated += 1
-        report.invoicedTotals[currency.code, default: 0] += inv.total.minor
+        report.invoicedTotals[currency.code, default: 0] += inserted.total
     }
 
-    static func day(_ t: Int64) -> String {
-        let c = BillingCalendar.utc.dateComponents([.year, .month, .day], from: Date(unixSeconds: t))
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-    }
+    static func day(_ t: Int64) -> String { BillingCalendar.dayKey(Date(unixSeconds: t)) }
 }

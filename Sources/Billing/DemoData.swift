@@ -180,6 +180,7 @@ extension BillingStore {
                 DELETE FROM billing_invoices WHERE demo = 1;
                 DELETE FROM billing_invoice_counters WHERE series IN ('DEMO', 'DEMOCN');
                 DELETE FROM billing_mrr_changes WHERE demo = 1;
+                DELETE FROM billing_mrr_current WHERE demo = 1;
                 DELETE FROM billing_usage_events WHERE customer_id IN (SELECT id FROM billing_customers WHERE demo = 1);
                 DELETE FROM billing_subscriptions WHERE demo = 1;
                 DELETE FROM billing_referrals WHERE customer_id IN (SELECT id FROM billing_customers WHERE demo = 1)

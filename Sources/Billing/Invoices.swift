@@ -148,6 +148,20 @@ public struct CreditNote: Sendable, Equatable {
     public let createdAt: Date
 }
 
+/// What finalisation needs to know about a draft just written, so the billing run need not read it back.
+struct InsertedInvoice {
+    var id: Int64
+    var customerID: Int64
+    var subscriptionID: Int64?
+    var series: String
+    var currency: Currency
+    var subtotal: Int64
+    var tax: Int64
+    var total: Int64 { subtotal + tax }
+    var demo: Bool
+    var streamNets: [(stream: String, net: Int64)]
+}
+
 struct LineDraft {
     var kind: LineKind
     var stream: RevenueStream
@@ -176,9 +190,9 @@ extension BillingStore {
                 return LineDraft(kind: .oneOff, stream: .oneOff, description: item.description, quantity: item.quantity,
                                  unitMicros: 0, amount: Money(minor: amount, currency: customer.currency), taxInclusive: item.taxInclusive)
             }
-            let id = try self.insertInvoice(db, customer: customer, subscriptionID: nil, billingKey: nil, lines: lines,
-                                            periodStart: nil, periodEnd: nil, at: at, demo: customer.demo)
-            return try Self.invoice(db, id: id)
+            let inserted = try self.insertInvoice(db, customer: customer, subscriptionID: nil, billingKey: nil, lines: lines,
+                                                  periodStart: nil, periodEnd: nil, at: at, demo: customer.demo)
+            return try Self.invoice(db, id: inserted.id)
         }
     }
 
@@ -303,7 +317,7 @@ extension BillingStore {
 
     /// Inserts a draft with its lines; tax per line (half-even), totals from the lines.
     func insertInvoice(_ db: Database, customer: Customer, subscriptionID: Int64?, billingKey: String?, lines: [LineDraft],
-                       periodStart: Int64?, periodEnd: Int64?, at: Int64, demo: Bool) throws -> Int64 {
+                       periodStart: Int64?, periodEnd: Int64?, at: Int64, demo: Bool) throws -> InsertedInvoice {
         let decision = taxTable.decide(country: customer.country, vatID: customer.vatID, taxExempt: customer.taxExempt)
         var subtotal: Int64 = 0, tax: Int64 = 0
         var computed: [(LineDraft, Int64, Int64)] = []
@@ -332,7 +346,10 @@ extension BillingStore {
                 """, [id, line.kind.rawValue, line.stream.rawValue, line.description, line.quantity, line.unitMicros, line.amount.minor,
                       net, lineTax, line.periodStart, line.periodEnd])
         }
-        return id
+        var nets: [String: Int64] = [:]
+        for (line, net, _) in computed { nets[line.stream.rawValue, default: 0] += net }
+        return InsertedInvoice(id: id, customerID: customer.id, subscriptionID: subscriptionID, series: series, currency: customer.currency,
+                               subtotal: subtotal, tax: tax, demo: demo, streamNets: nets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     func finalizeLocked(_ db: Database, invoiceID: Int64, at: Int64) throws -> Invoice {
@@ -341,28 +358,39 @@ extension BillingStore {
             throw BillingError(.invalidState, "invoice \(inv.number ?? "\(inv.id)") is already finalised", field: "invoice_id")
         }
         let series = try db.row("SELECT series FROM billing_invoices WHERE id = ?", [invoiceID])!["series"] as String
+        let nets = try db.rows("SELECT stream, SUM(net_minor) AS net FROM billing_invoice_lines WHERE invoice_id = ? GROUP BY stream ORDER BY stream", [invoiceID])
+            .map { (stream: $0["stream"] as String, net: $0["net"] as Int64) }
+        _ = try finalizeInserted(db, InsertedInvoice(id: inv.id, customerID: inv.customerID, subscriptionID: inv.subscriptionID, series: series,
+                                                     currency: inv.total.currency, subtotal: inv.subtotal.minor, tax: inv.tax.minor,
+                                                     demo: inv.demo, streamNets: nets), at: at)
+        return try Self.invoice(db, id: invoiceID)
+    }
+
+    /// Numbers a draft from the gapless counter and posts it to the ledger, inside the caller's transaction.
+    /// - Returns: the invoice number.
+    func finalizeInserted(_ db: Database, _ inv: InsertedInvoice, at: Int64) throws -> String {
         let year = BillingCalendar.year(Date(unixSeconds: at))
-        let seq = try Self.nextNumber(db, series: series, year: year)
-        let number = Self.format(series: series, year: year, seq: seq)
+        let seq = try Self.nextNumber(db, series: inv.series, year: year)
+        let number = Self.format(series: inv.series, year: year, seq: seq)
         let due = at + Int64(configuration.paymentTermsDays) * 86_400
-        let paidNow = inv.total.minor == 0
+        let paidNow = inv.total == 0
         try db.exec("""
             UPDATE billing_invoices SET status = ?, year = ?, seq = ?, number = ?, finalized_at = ?, due_at = ?, paid_at = ? WHERE id = ? AND status = 'draft'
-            """, [paidNow ? "paid" : "open", year, seq, number, at, due, paidNow ? at : nil, invoiceID])
+            """, [paidNow ? "paid" : "open", year, seq, number, at, due, paidNow ? at : nil, inv.id])
+        guard db.changesCount == 1 else { throw BillingError(.invalidState, "invoice \(inv.id) is not a draft", field: "invoice_id") }
         // Ledger: receivable for the total, revenue by stream for the net amounts, tax payable for the tax.
-        var postings: [Posting] = [Posting(account: Account.receivable, invoiceID: invoiceID, debit: inv.total.minor)]
+        var postings: [Posting] = [Posting(account: Account.receivable, invoiceID: inv.id, debit: inv.total)]
         let month = BillingCalendar.monthKey(Date(unixSeconds: at))
-        for r in try db.rows("SELECT stream, SUM(net_minor) AS net FROM billing_invoice_lines WHERE invoice_id = ? GROUP BY stream ORDER BY stream", [invoiceID]) {
-            let net: Int64 = r["net"]
-            postings.append(Posting(account: Account.revenue(r["stream"]), debit: max(0, -net), credit: max(0, net)))
-            try Self.addRevenue(db, month: month, currency: inv.total.currency, stream: r["stream"], amount: net)
+        for (stream, net) in inv.streamNets {
+            postings.append(Posting(account: Account.revenue(stream), debit: max(0, -net), credit: max(0, net)))
+            try Self.addRevenue(db, month: month, currency: inv.currency, stream: stream, amount: net)
         }
-        postings.append(Posting(account: Account.taxPayable, credit: inv.tax.minor))
-        try postTransaction(db, at: at, kind: "invoice", refType: "invoice", refID: invoiceID, memo: number,
-                            currency: inv.total.currency, demo: inv.demo, postings: postings)
+        postings.append(Posting(account: Account.taxPayable, credit: inv.tax))
+        try postTransaction(db, at: at, kind: "invoice", refType: "invoice", refID: inv.id, memo: number,
+                            currency: inv.currency, demo: inv.demo, postings: postings)
         try Self.event(db, at: at, type: "invoice.finalized", customer: inv.customerID, subscription: inv.subscriptionID,
-                       invoice: inv.id, detail: "\(number) \(inv.total)", demo: inv.demo)
-        return try Self.invoice(db, id: invoiceID)
+                       invoice: inv.id, detail: number, demo: inv.demo)
+        return number
     }
 
     /// The gapless counter: one row per (series, year), incremented inside the caller's transaction. A rollback
@@ -447,11 +475,11 @@ extension BillingStore {
                       taxInclusive: r["tax_inclusive"])
         }
         let demo = try db.int("SELECT demo FROM billing_subscriptions WHERE id = ?", [sub.id]) == 1
-        let id = try insertInvoice(db, customer: customer, subscriptionID: sub.id, billingKey: "items:\(sub.id):\(items.last!["id"] as Int64)",
-                                   lines: lines, periodStart: nil, periodEnd: nil, at: at, demo: demo)
-        try db.exec("UPDATE billing_pending_items SET invoice_id = ? WHERE subscription_id = ? AND invoice_id IS NULL", [id, sub.id])
-        _ = try finalizeLocked(db, invoiceID: id, at: at)
-        return id
+        let inserted = try insertInvoice(db, customer: customer, subscriptionID: sub.id, billingKey: "items:\(sub.id):\(items.last!["id"] as Int64)",
+                                         lines: lines, periodStart: nil, periodEnd: nil, at: at, demo: demo)
+        try db.exec("UPDATE billing_pending_items SET invoice_id = ? WHERE subscription_id = ? AND invoice_id IS NULL", [inserted.id, sub.id])
+        _ = try finalizeInserted(db, inserted, at: at)
+        return inserted.id
     }
 
     static func invoice(_ db: Database, id: Int64) throws -> Invoice {

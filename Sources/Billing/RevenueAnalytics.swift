@@ -177,9 +177,8 @@ extension BillingStore {
     public func currentMRR(currency: Currency) async throws -> (mrr: Money, customers: Int) {
         try await writer.read { db in
             let row = try db.row("""
-                SELECT COALESCE(SUM(mrr), 0) AS mrr, COUNT(DISTINCT CASE WHEN mrr > 0 THEN customer_id END) AS customers FROM (
-                  SELECT customer_id, mrr_minor AS mrr, ROW_NUMBER() OVER (PARTITION BY subscription_id ORDER BY at DESC, id DESC) AS rn
-                  FROM billing_mrr_changes WHERE currency = ?) WHERE rn = 1
+                SELECT COALESCE(SUM(mrr_minor), 0) AS mrr, COUNT(DISTINCT CASE WHEN mrr_minor > 0 THEN customer_id END) AS customers
+                FROM billing_mrr_current WHERE currency = ?
                 """, [currency.code])!
             return (Money(minor: row["mrr"], currency: currency), Int(row["customers"] as Int64))
         }

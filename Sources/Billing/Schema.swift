@@ -171,6 +171,29 @@ enum BillingSchema {
                 CREATE INDEX billing_invoices_subscription ON billing_invoices(subscription_id, status);
                 """)
         }
+        m.registerMigration("billing.v3.ledger_invoice_index") { db in
+            try db.execute(sql: "CREATE INDEX billing_ledger_entries_invoice ON billing_ledger_entries(invoice_id) WHERE invoice_id IS NOT NULL")
+        }
+        m.registerMigration("billing.v4.mrr_current") { db in
+            // The latest MRR of every subscription, kept next to the history so gauges and recordMRR need no
+            // scan of the history.
+            try db.execute(sql: """
+                CREATE TABLE billing_mrr_current (
+                  subscription_id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, mrr_minor INTEGER NOT NULL,
+                  currency TEXT NOT NULL, demo INTEGER NOT NULL DEFAULT 0);
+                """)
+            try rebuildCurrentMRR(db)
+        }
         return m
+    }
+
+    /// Rebuilds `billing_mrr_current` from the history (migration, bulk loads).
+    static func rebuildCurrentMRR(_ db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM billing_mrr_current;
+            INSERT INTO billing_mrr_current(subscription_id, customer_id, mrr_minor, currency, demo)
+              SELECT subscription_id, customer_id, mrr_minor, currency, demo FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY subscription_id ORDER BY at DESC, id DESC) AS rn FROM billing_mrr_changes) WHERE rn = 1;
+            """)
     }
 }

@@ -338,12 +338,15 @@ extension BillingStore {
     func recordMRR(_ db: Database, subscriptionID: Int64, at: Int64) throws {
         let sub = try Self.subscription(db, id: subscriptionID)
         let mrr = try currentMRR(db, sub: sub)
-        let last = try db.int("SELECT mrr_minor FROM billing_mrr_changes WHERE subscription_id = ? ORDER BY at DESC, id DESC LIMIT 1",
-                                      [subscriptionID])
+        let last = try db.int("SELECT mrr_minor FROM billing_mrr_current WHERE subscription_id = ?", [subscriptionID])
         if last == mrr.minor || (last == nil && mrr.minor == 0) { return }
         let demo = try db.int("SELECT demo FROM billing_subscriptions WHERE id = ?", [subscriptionID]) == 1
         try db.exec("INSERT INTO billing_mrr_changes(customer_id, subscription_id, at, mrr_minor, currency, demo) VALUES (?,?,?,?,?,?)",
                        [sub.customerID, sub.id, at, mrr.minor, mrr.currency.code, demo])
+        try db.exec("""
+            INSERT INTO billing_mrr_current(subscription_id, customer_id, mrr_minor, currency, demo) VALUES (?,?,?,?,?)
+            ON CONFLICT(subscription_id) DO UPDATE SET mrr_minor = excluded.mrr_minor
+            """, [sub.id, sub.customerID, mrr.minor, mrr.currency.code, demo])
     }
 
     static func subscription(_ db: Database, id: Int64) throws -> Subscription {

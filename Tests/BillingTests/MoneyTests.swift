@@ -1,4 +1,5 @@
 import Billing
+import Foundation
 import Testing
 
 @Suite struct MoneyTests {
@@ -66,5 +67,29 @@ import Testing
         // 7 requests = $0.007 → $0.01 (not seven roundings of $0.001 to $0.00)
         #expect(try unit.times(7).roundedHalfEven == usd(1))
         #expect(try MicroAmount(micros: 1000, currency: Currency(code: "JPY")).times(1499).roundedHalfEven.minor == 1)
+    }
+}
+
+@Suite struct CalendarTests {
+    /// The integer month arithmetic agrees with Foundation's Gregorian calendar, including month-end clamping
+    /// and leap years, over every day of 1999–2031 plus a time of day.
+    @Test func monthArithmeticMatchesFoundation() {
+        let cal = BillingCalendar.utc
+        var t = cal.date(from: DateComponents(year: 1999, month: 1, day: 1, hour: 13, minute: 7, second: 5))!
+        let end = cal.date(from: DateComponents(year: 2032, month: 1, day: 1))!
+        var checked = 0
+        while t < end {
+            for n in [1, 12, -1, 13] {
+                #expect(BillingCalendar.adding(months: n, to: t) == cal.date(byAdding: .month, value: n, to: t)!)
+            }
+            let c = cal.dateComponents([.year, .month, .day], from: t)
+            #expect(BillingCalendar.startOfMonth(t) == cal.date(from: DateComponents(year: c.year, month: c.month, day: 1))!)
+            #expect(BillingCalendar.year(t) == c.year)
+            t = t.addingTimeInterval(86_400 * 3)
+            checked += 1
+        }
+        #expect(checked > 4000)
+        #expect(BillingCalendar.monthKey(cal.date(from: DateComponents(year: 2026, month: 3, day: 31))!) == "2026-03")
+        #expect(throws: BillingError.self) { try BillingCalendar.month("2026-13") }
     }
 }
