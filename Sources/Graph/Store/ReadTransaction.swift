@@ -107,10 +107,14 @@ public class ReadTransaction {
 
     final func decodeNode(_ id: NodeID, _ raw: UnsafeRawBufferPointer) throws(GraphError) -> Node {
         var r = ByteReader(raw)
-        let labelTokens = try Records.nodeLabels(&r)
+        let labelCount = try r.varint()
+        guard labelCount < 4096 else { throw ByteReader.corrupt("node") }
         var labels: [String] = []
-        labels.reserveCapacity(labelTokens.count)
-        for t in labelTokens { labels.append(try tokenName(.label, t)) }
+        labels.reserveCapacity(Int(labelCount))
+        for _ in 0..<labelCount {
+            guard let t = UInt32(exactly: try r.varint()) else { throw ByteReader.corrupt("node") }
+            labels.append(try tokenName(.label, t))
+        }
         if labels.count > 1 { labels.sort() }
         return Node(id: id, labels: labels, properties: try decodeProperties(&r))
     }

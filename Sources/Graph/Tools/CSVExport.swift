@@ -107,7 +107,9 @@ public enum CSVExport {
     private static func typed(_ props: [String: PropertyValue], _ what: String) throws(GraphError) -> [(String, CSVFormat.ValueType, Bool)] {
         var out: [(String, CSVFormat.ValueType, Bool)] = []
         for (name, value) in props {
-            guard let type = CSVFormat.ValueType.of(value), CSVFormat.render(value) != nil else {
+            var representable = true
+            if case .list = value { representable = CSVFormat.render(value) != nil }
+            guard let type = CSVFormat.ValueType.of(value), representable else {
                 throw GraphError(.invalidValue(field: name), "\(what) property '\(name)' holds a list the CSV format cannot carry (nested, mixed types, or elements containing ';')")
             }
             var empty = false
@@ -146,7 +148,11 @@ public enum CSVExport {
     private static func appendProperties(_ props: [String: PropertyValue], _ group: Group, to out: inout [UInt8]) {
         for (name, _) in group.sortedColumns {
             out.append(UInt8(ascii: ","))
-            if let v = props[name], let text = CSVFormat.render(v) { out += Array(CSVFormat.quoted(text).utf8) }
+            guard let v = props[name] else { continue }
+            switch v {
+            case .int(let i): out.append(contentsOf: String(i).utf8)
+            default: if let text = CSVFormat.render(v) { out.append(contentsOf: CSVFormat.quoted(text).utf8) }
+            }
         }
         out.append(10)
     }
@@ -158,7 +164,9 @@ public enum CSVExport {
             guard i < grouping.assignment.count else { return false }
             let g = grouping.assignment[i]
             i += 1
-            buffers[g] += Array("\(node.id),\(CSVFormat.quoted(node.labels.joined(separator: ";")))".utf8)
+            buffers[g].append(contentsOf: String(node.id).utf8)
+            buffers[g].append(UInt8(ascii: ","))
+            buffers[g].append(contentsOf: CSVFormat.quoted(node.labels.joined(separator: ";")).utf8)
             appendProperties(node.properties, grouping.groups[g], to: &buffers[g])
             return true
         }
@@ -173,7 +181,8 @@ public enum CSVExport {
             guard i < grouping.assignment.count else { return false }
             let g = grouping.assignment[i]
             i += 1
-            buffers[g] += Array("\(rel.start),\(rel.end),\(CSVFormat.quoted(rel.type))".utf8)
+            buffers[g].append(contentsOf: "\(rel.start),\(rel.end),".utf8)
+            buffers[g].append(contentsOf: CSVFormat.quoted(rel.type).utf8)
             appendProperties(rel.properties, grouping.groups[g], to: &buffers[g])
             return true
         }

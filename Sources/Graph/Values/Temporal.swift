@@ -345,6 +345,10 @@ func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
 }
 
 func pad<T: BinaryInteger>(_ n: T, _ width: Int) -> String {
+    if width == 2 && n >= 0 && n < 100 {
+        let v = Int(n)
+        return String(decoding: [UInt8(48 + v / 10), UInt8(48 + v % 10)], as: UTF8.self)
+    }
     let s = String(n)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }
