@@ -371,6 +371,18 @@ final class Executor {
         }
         let names = items.map(\.name)
         let aggregating = items.contains { $0.expr.containsAggregate }
+        var rows = rows
+        var proj = proj
+        if !aggregating && !proj.distinct && proj.orderBy.isEmpty && proj.filter == nil {
+            // Plain projection: cut SKIP/LIMIT first so only the surviving rows are evaluated.
+            let skip = try proj.skip.map { try count($0, "SKIP") } ?? 0
+            let limit = try proj.limit.map { try count($0, "LIMIT") } ?? Int.max
+            if skip > 0 || limit != Int.max {
+                rows = Array(rows.dropFirst(skip).prefix(limit))
+                proj.skip = nil
+                proj.limit = nil
+            }
+        }
         // Each output row keeps the input bindings (under their own names) for ORDER BY, unless the
         // projection aggregates or is DISTINCT, where only projected names remain visible.
         var out: [(row: Row, scopeRow: Row)] = []

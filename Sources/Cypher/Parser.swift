@@ -624,6 +624,9 @@ struct Parser {
                 switch tok.kind {
                 case .ident(let s, _): key = s; p += 1
                 case .string(let s): key = s; p += 1
+                case .integer, .float: throw .syntax("UnexpectedSyntax", "a map key cannot start with a digit", at: pos())
+                case .eof where tokens.error?.detail == "InvalidNumberLiteral":
+                    throw .syntax("UnexpectedSyntax", "a map key cannot start with a digit", at: pos())
                 default: throw unexpected("expected a map key")
                 }
                 try expectSym(":")

@@ -241,9 +241,6 @@ struct SemanticCheck {
             if !names.insert(item.name).inserted && !(proj.star && scope[item.name] != nil) {
                 throw fail("ColumnNameConflict", "column \(item.name) is defined twice")
             }
-            if !isReturn && !item.aliased {
-                if case .variable = item.expr {} else { throw fail("NoExpressionAlias", "expression in WITH must be aliased (use AS)") }
-            }
             try check(item.expr, scope, allowAggregates: true)
             if item.expr.containsAggregate {
                 try checkAggregateItem(item.expr, groupingVars, scope,
@@ -268,6 +265,9 @@ struct SemanticCheck {
                 try checkAggregateItem(s.expr, groupingVars, scope,
                                        groupingExprs: proj.items.filter { !$0.expr.containsAggregate }.map(\.expr))
             }
+        }
+        for item in proj.items where !isReturn && !item.aliased {
+            if case .variable = item.expr {} else { throw fail("NoExpressionAlias", "expression in WITH must be aliased (use AS)") }
         }
         for e in [proj.skip, proj.limit].compactMap({ $0 }) {
             if !freeVariables(e).isEmpty || e.containsAggregate {
