@@ -23,8 +23,12 @@ struct SemanticCheck {
             throw fail("InvalidClauseComposition", "cannot mix UNION and UNION ALL")
         }
         var columns: [[String]] = []
-        for part in st.parts {
-            columns.append(try checkQuery(part))
+        for (k, part) in st.parts.enumerated() {
+            do {
+                columns.append(try checkQuery(part, positions: st.clausePositions[k]))
+            } catch {
+                throw error
+            }
         }
         if columns.count > 1 {
             for c in columns.dropFirst() where c != columns[0] {
@@ -33,10 +37,25 @@ struct SemanticCheck {
         }
     }
 
-    private func checkQuery(_ clauses: [Clause], initial: Scope = [:], subquery: Bool = false) throws(CypherError) -> [String] {
+    private func checkQuery(_ clauses: [Clause], initial: Scope = [:], subquery: Bool = false, positions: [SourcePos] = []) throws(CypherError) -> [String] {
         var scope: Scope = initial
         var columns: [String] = []
         for (i, clause) in clauses.enumerated() {
+            do {
+                try checkClause(i, clause, clauses, &scope, &columns, subquery: subquery)
+            } catch {
+                // Semantic errors point at the clause they were found in.
+                var e = error
+                if e.line == nil, i < positions.count { e.line = positions[i].line; e.column = positions[i].column }
+                throw e
+            }
+        }
+        return columns
+    }
+
+    private func checkClause(_ i: Int, _ clause: Clause, _ clauses: [Clause], _ scope: inout Scope, _ columns: inout [String],
+                             subquery: Bool) throws(CypherError) {
+        do {
             let isLast = i == clauses.count - 1
             switch clause {
             case .ret where !isLast:
@@ -125,7 +144,6 @@ struct SemanticCheck {
                 }
             }
         }
-        return columns
     }
 
     private func clauseName(_ c: Clause) -> String {

@@ -56,9 +56,9 @@ public final class StoreGraph: CypherGraph {
         guard hasIndex(label: label, key: key), let pv = StoreGraph.propertyValue(value) else { return nil }
         return try read.findNodes(label: label, property: key, equals: pv).map { Int64(bitPattern: $0) }
     }
-    public func hasIndex(label: String, key: String) -> Bool {
-        ((try? read.indexes()) ?? []).contains { $0.label == label && $0.property == key }
-    }
+    private lazy var declaredIndexes: Set<[String]> = Set(((try? read.indexes()) ?? []).map { [$0.label, $0.property] })
+
+    public func hasIndex(label: String, key: String) -> Bool { declaredIndexes.contains([label, key]) }
     public func nodeExists(_ id: Int64) throws -> Bool { try read.nodeExists(nid(id)) }
     public func labels(of node: Int64) throws -> [String] { try read.node(nid(node))?.labels ?? [] }
     public func nodeProperties(_ id: Int64) throws -> [String: Value] {

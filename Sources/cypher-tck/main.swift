@@ -26,6 +26,9 @@ while !args.isEmpty {
     case "--verbose", "-v": verbose = true
     case "--failures": showFailures = true
     case "--list": listOnly = true
+    case "--bench":
+        do { try Bench.run() } catch { print("bench failed: \(error)"); exit(1) }
+        exit(0)
     case "--help", "-h":
         print("usage: cypher-tck [DIR] [--write-passing FILE] [--check-regressions FILE] [--filter TEXT] [--verbose] [--failures]")
         exit(0)

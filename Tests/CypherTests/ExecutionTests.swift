@@ -75,3 +75,52 @@ struct ExecutionTests {
         #expect(r.rows == [[.int(2), .int(1)], [.int(3), .int(2)]])
     }
 }
+
+@Suite("Execution (more)")
+struct MoreExecutionTests {
+    let engine = CypherEngine()
+
+    @Test func semanticErrorNamesTheClause() {
+        do {
+            _ = try engine.execute("MATCH (a)\nRETURN b", on: InMemoryGraph())
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == "SyntaxError.UndefinedVariable")
+            #expect(error.compileTime)
+            #expect(error.line == 2 && error.column == 1)
+        }
+    }
+
+    @Test func registeredProcedureIsCallable() throws {
+        let engine = CypherEngine()
+        engine.register(Procedure(name: "studio.double", inputs: [.init(name: "x", type: "INTEGER?")],
+                                  outputs: [.init(name: "y", type: "INTEGER?")]) { args in
+            guard case .int(let x) = args[0] else { return [[.null]] }
+            return [[.int(x * 2)]]
+        })
+        let r = try engine.execute("UNWIND [1, 2] AS i CALL studio.double(i) YIELD y RETURN i, y ORDER BY i", on: InMemoryGraph())
+        #expect(r.rows == [[.int(1), .int(2)], [.int(2), .int(4)]])
+        #expect(throws: CypherError.self) { _ = try engine.execute("CALL studio.double('x')", on: InMemoryGraph()) }
+    }
+
+    @Test func profileReportsRowsAndPlan() throws {
+        let g = InMemoryGraph()
+        _ = try engine.execute("UNWIND range(1, 3) AS i CREATE (:N {i: i})", on: g)
+        let r = try engine.execute("PROFILE MATCH (n:N) WHERE n.i > 1 RETURN n.i AS i", on: g)
+        #expect(r.rows.count == 2)
+        #expect(r.plan?.first == "NodeByLabelScan(n:N)")
+        #expect(r.plan?.last?.hasPrefix("rows: 2") == true)
+    }
+
+    @Test func mergeIsIdempotentAcrossRows() throws {
+        let g = InMemoryGraph()
+        let r = try engine.execute("UNWIND [1, 1, 2] AS id MERGE (c:Creator {id: id}) ON CREATE SET c.new = true RETURN count(*) AS n", on: g)
+        #expect(r.rows == [[.int(3)]])
+        #expect(g.nodeCount == 2)
+    }
+
+    @Test func temporalValuesRenderAsISO() throws {
+        let r = try engine.execute("RETURN toString(date('2024-02-29') + duration('P1Y')) AS d, datetime('2024-03-10T12:00+01:00').epochSeconds AS s", on: InMemoryGraph())
+        #expect(r.rows == [[.string("2025-02-28"), .int(1_710_068_400)]])
+    }
+}
