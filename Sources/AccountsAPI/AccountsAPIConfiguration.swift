@@ -1,5 +1,6 @@
 import Accounts
 import Crypto
+import Glibc
 import HTTP
 
 /// Settings of the accounts HTTP surface (the store has its own ``AccountsConfiguration``).
@@ -136,5 +137,56 @@ public enum AccountsSettings {
         api.secureCookies = AccountsAPIConfiguration.SecureCookies(rawValue: string("accounts.secure_cookies")) ?? .auto
         api.trustForwardedFor = bool("accounts.trust_forwarded_for")
         return Settings(store: store, api: api)
+    }
+}
+
+extension AccountsSettings {
+    /// The shipped list of common passwords: `./data/common-passwords.txt`, else the installed
+    /// `<binary>/../share/studio/data/common-passwords.txt`; nil when neither exists.
+    public static func locateCommonPasswords() -> String? {
+        let name = "data/common-passwords.txt"
+        if access(name, R_OK) == 0 { return name }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, 4095)
+        guard n > 0 else { return nil }
+        let exe = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var parts = exe.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count > 2 else { return nil }
+        parts.removeLast(2)
+        let candidate = parts.joined(separator: "/") + "/share/studio/" + name
+        return access(candidate, R_OK) == 0 ? candidate : nil
+    }
+
+    /// Reads the accounts keys from the layers the daemon also reads, for tools that run beside it
+    /// (`studio user create`): a JSON config file with nested objects (`{"accounts": {"argon2_memory_kib": …}}`),
+    /// then `STUDIO_*` environment variables (`STUDIO_ACCOUNTS_ARGON2_MEMORY_KIB`). Unknown or unreadable values
+    /// fall back to the defaults.
+    public static func lookup(configFile: String?, environment: [String: String]) -> (String) -> JSONValue? {
+        var file: JSONValue?
+        let fd = configFile.map { open($0, O_RDONLY | O_CLOEXEC) } ?? -1
+        if fd >= 0 {
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while bytes.count < 1 << 20 {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                bytes.append(contentsOf: chunk[0..<n])
+            }
+            close(fd)
+            file = try? JSONValue.parse(bytes)
+        }
+        return { key in
+            let declared = keys.first { $0.key == key }
+            if let raw = environment["STUDIO_" + key.uppercased().replacing(".", with: "_")] {
+                switch declared?.defaultValue {
+                case .int?: if let n = Int64(raw.trimming(" ")) { return .int(n) }
+                case .bool?: return .bool(["true", "1", "yes", "on"].contains(raw.lowercased()))
+                default: return .string(raw)
+                }
+            }
+            var node = file
+            for part in key.split(separator: ".") { node = node?[String(part)] }
+            return node
+        }
     }
 }
