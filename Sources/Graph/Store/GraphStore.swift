@@ -69,10 +69,20 @@ public final class GraphStore: @unchecked Sendable {
         var schema: Schema
     }
 
-    /// A pooled LMDB read transaction handle (reset when in the pool). `@unchecked Sendable`: a reset
-    /// `MDB_NOTLS` read transaction may be renewed on any thread.
-    struct TxnHandle: @unchecked Sendable {
+    /// A pooled LMDB read transaction handle (reset when in the pool) with the cursors opened on it, which
+    /// are renewed rather than reopened. `@unchecked Sendable`: a reset `MDB_NOTLS` read transaction and its
+    /// cursors may be renewed on any thread, and a handle is used by one read at a time.
+    final class TxnHandle: @unchecked Sendable {
         let pointer: OpaquePointer
+        let cursors = CursorPool()
+
+        init(pointer: OpaquePointer) { self.pointer = pointer }
+
+        /// Closes the cursors, then the transaction.
+        func abort() {
+            cursors.drop()
+            mdb_txn_abort(pointer)
+        }
     }
 
     /// Opens (creating if needed) the store in `directory`.
@@ -127,7 +137,7 @@ public final class GraphStore: @unchecked Sendable {
                 defer { pool.removeAll() }
                 return pool
             }
-            for h in handles { mdb_txn_abort(h.pointer) }
+            for h in handles { h.abort() }
             mdb_env_close(env)
         }
         if lockFD >= 0 {
@@ -149,7 +159,7 @@ public final class GraphStore: @unchecked Sendable {
         // Published state first: it is then never newer than the snapshot the transaction reads.
         let state = published.withLock { $0 }
         let handle = try beginRead()
-        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: state.tokens, schema: state.schema)
+        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: state.tokens, schema: state.schema, cursors: handle.cursors)
         defer {
             txn.finish()
             endRead(handle)
@@ -166,7 +176,7 @@ public final class GraphStore: @unchecked Sendable {
         // Published state first: it is then never newer than the snapshot the transaction reads.
         let state = published.withLock { $0 }
         let handle = try beginRead()
-        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: state.tokens, schema: state.schema)
+        let txn = ReadTransaction(store: self, txn: handle.pointer, tokens: state.tokens, schema: state.schema, cursors: handle.cursors)
         defer {
             txn.finish()
             endRead(handle)
@@ -177,8 +187,11 @@ public final class GraphStore: @unchecked Sendable {
     private func beginRead() throws(GraphError) -> TxnHandle {
         if let h = readPool.withLock({ $0.popLast() }) {
             let rc = mdb_txn_renew(h.pointer)
-            if rc == 0 { return h }
-            mdb_txn_abort(h.pointer)
+            if rc == 0 {
+                h.cursors.generation &+= 1
+                return h
+            }
+            h.abort()
         }
         var t: OpaquePointer?
         var rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &t)
@@ -197,7 +210,7 @@ public final class GraphStore: @unchecked Sendable {
             pool.append(h)
             return true
         }
-        if !kept { mdb_txn_abort(h.pointer) }
+        if !kept { h.abort() }
     }
 
     // MARK: writes

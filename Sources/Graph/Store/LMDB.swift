@@ -109,8 +109,25 @@ func deleteKey(_ txn: OpaquePointer, _ dbi: MDB_dbi, _ key: [UInt8]) throws(Grap
 }
 
 /// A cursor that closes itself.
+/// Cursors kept with a pooled read transaction, per table and nesting depth; `generation` tells which
+/// were already renewed for the current use of the transaction.
+final class CursorPool {
+    var generation: UInt64 = 0
+    var out: [Cursor] = []
+    var `in`: [Cursor] = []
+    var index: Cursor?
+
+    func drop() {
+        out = []
+        `in` = []
+        index = nil
+    }
+}
+
 final class Cursor {
     let pointer: OpaquePointer
+    /// The pool generation this cursor was last renewed for.
+    var generation: UInt64 = 0
 
     init(_ txn: OpaquePointer, _ dbi: MDB_dbi) throws(GraphError) {
         var c: OpaquePointer?
@@ -119,6 +136,13 @@ final class Cursor {
     }
 
     deinit { mdb_cursor_close(pointer) }
+
+    /// Rebinds a cursor of a reset-and-renewed read transaction.
+    func renew(_ txn: OpaquePointer, generation: UInt64) throws(GraphError) {
+        if self.generation == generation { return }
+        try lmdbCheck(mdb_cursor_renew(txn, pointer), "renew cursor")
+        self.generation = generation
+    }
 
     /// Positions and returns (key, value), or nil at NOTFOUND.
     @inline(__always) func get(_ key: inout MDB_val, _ data: inout MDB_val, _ op: MDB_cursor_op) throws(GraphError) -> Bool {

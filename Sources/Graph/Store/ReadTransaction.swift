@@ -26,15 +26,19 @@ public class ReadTransaction {
     private var indexCursor: Cursor?
     private var adjacencyDepth = 0
 
-    init(store: GraphStore, txn: OpaquePointer, tokens: TokenSnapshot, schema: Schema) {
+    /// Cursors kept with a pooled read transaction (nil for write transactions, whose cursors die with them).
+    private let pool: CursorPool?
+
+    init(store: GraphStore, txn: OpaquePointer, tokens: TokenSnapshot, schema: Schema, cursors: CursorPool? = nil) {
         self.store = store
         self.tables = store.tables
         self.txn = txn
         self.tokens = tokens
         self.publishedSchema = schema
+        self.pool = cursors
     }
 
-    /// Closes cached cursors (before the LMDB transaction ends).
+    /// Closes cached cursors (before the LMDB transaction ends); pooled ones stay for the next use.
     func finish() {
         outCursors = []
         inCursors = []
@@ -61,6 +65,18 @@ public class ReadTransaction {
 
     final func cachedIndexCursor() throws(GraphError) -> Cursor {
         if let c = indexCursor { return c }
+        if let pool {
+            if let c = pool.index {
+                try c.renew(txn, generation: pool.generation)
+                indexCursor = c
+                return c
+            }
+            let c = try Cursor(txn, tables.index)
+            c.generation = pool.generation
+            pool.index = c
+            indexCursor = c
+            return c
+        }
         let c = try Cursor(txn, tables.index)
         indexCursor = c
         return c
@@ -177,6 +193,18 @@ public class ReadTransaction {
     // MARK: adjacency
 
     final func adjacencyCursor(incoming: Bool) throws(GraphError) -> Cursor {
+        if let pool {
+            let list = incoming ? pool.in : pool.out
+            if adjacencyDepth < list.count {
+                let c = list[adjacencyDepth]
+                try c.renew(txn, generation: pool.generation)
+                return c
+            }
+            let c = try Cursor(txn, incoming ? tables.inAdj : tables.outAdj)
+            c.generation = pool.generation
+            if incoming { pool.in.append(c) } else { pool.out.append(c) }
+            return c
+        }
         if incoming {
             if adjacencyDepth < inCursors.count { return inCursors[adjacencyDepth] }
             let c = try Cursor(txn, tables.inAdj)
@@ -635,6 +663,12 @@ public class ReadTransaction {
             }
         }
         return ids
+    }
+
+    /// One more than the largest node id assigned so far: every node id is below it (for dense arrays).
+    public func nodeIDLimit() throws(GraphError) -> NodeID {
+        guard let v = try getBytes(txn, tables.meta, WriteState.metaNextNode), v.count == 8 else { return 1 }
+        return v.withUnsafeBytes { loadBE64($0, 0) }
     }
 
     // MARK: counts

@@ -158,6 +158,8 @@ public final class WriteTransaction: ReadTransaction {
         state.deltas = [:]
     }
 
+    override public func nodeIDLimit() throws(GraphError) -> NodeID { state.nextNode }
+
     override public func count(label: String) throws(GraphError) -> Int {
         guard let t = try tokenID(.label, label) else { return 0 }
         return try storedCount(CountKeys.label(t)) + Int(state.deltas[CountKeys.label(t)] ?? 0)

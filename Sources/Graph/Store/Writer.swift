@@ -21,8 +21,8 @@ final class WriteRequest: @unchecked Sendable {
     }
 }
 
-/// The single writer thread: takes every queued request, runs them in one LMDB transaction (each in a
-/// child transaction so a failure stays local), commits once, then answers them all (group commit).
+/// The single writer thread: takes every queued request, runs them in one LMDB transaction, commits once,
+/// then answers them all (group commit). A failing request is dropped and the batch replayed without it.
 ///
 /// `@unchecked Sendable`: the queue is guarded by `monitor`; everything else runs on the writer thread.
 final class Writer: @unchecked Sendable {
@@ -123,69 +123,51 @@ final class Writer: @unchecked Sendable {
 
     private static let mapFull = GraphError(.storage(code: MDB_MAP_FULL), "map full")
 
-    /// Runs the batch; returns each request's error (nil: committed). Throws only for map-full (replay)
-    /// or a failure of the batch transaction itself.
+    /// Runs the batch in one transaction; returns each request's error (nil: committed). When a request
+    /// fails, the transaction is thrown away and the batch replayed without it, so a failure never leaks
+    /// half-written changes nor fails its neighbours (cheaper than a nested transaction per request, and
+    /// failures are rare). Throws only for map-full (the caller grows and replays) or a failure of the
+    /// batch transaction itself.
     private func runBatch(_ batch: [WriteRequest]) throws(GraphError) -> ([(any Error)?], WriteState) {
-        var parent: OpaquePointer?
-        try lmdbCheck(mdb_txn_begin(store.env, nil, 0, &parent), "begin write transaction")
+        var failed: [Int: any Error] = [:]
         let published = store.published.withLock { $0 }
-        let txn = WriteTransaction(store: store, txn: parent!, tokens: published.tokens, state: WriteState())
-        var results: [(any Error)?] = []
-        results.reserveCapacity(batch.count)
-        var committed = false
-        defer {
-            txn.finish()
-            if !committed { mdb_txn_abort(parent) }
-        }
-        txn.state = try WriteState.load(parent!, store.tables, schema: published.schema)
-
-        if batch.count == 1 {
-            // Alone in its batch: a failure just aborts the whole transaction, no child needed.
-            do {
-                try batch[0].body(txn)
-            } catch {
-                if txn.sawMapFull || (error as? GraphError)?.isMapFull == true { throw Writer.mapFull }
-                var untouched = WriteState()
-                untouched.schema = published.schema
-                return ([error], untouched)
+        while true {
+            var parent: OpaquePointer?
+            try lmdbCheck(mdb_txn_begin(store.env, nil, 0, &parent), "begin write transaction")
+            let txn = WriteTransaction(store: store, txn: parent!, tokens: published.tokens, state: WriteState())
+            var committed = false
+            defer {
+                txn.finish()
+                if !committed { mdb_txn_abort(parent) }
             }
-            results.append(nil)
-        } else {
-            for request in batch {
-                var child: OpaquePointer?
-                try lmdbCheck(mdb_txn_begin(store.env, parent, 0, &child), "begin nested transaction")
-                let saved = txn.state
-                txn.txn = child!
-                var error: (any Error)? = nil
+            txn.state = try WriteState.load(parent!, store.tables, schema: published.schema)
+            var replay = false
+            for (i, request) in batch.enumerated() where failed[i] == nil {
                 do {
                     try request.body(txn)
-                    txn.finish()
-                    let rc = mdb_txn_commit(child)
-                    if rc != 0 {
-                        if rc == MDB_MAP_FULL || rc == MDB_TXN_FULL { txn.sawMapFull = true }
-                        error = lmdbError(rc, "commit")
-                    }
-                } catch let failure {
-                    txn.finish()
-                    mdb_txn_abort(child)
-                    error = failure
+                } catch {
+                    if txn.sawMapFull || (error as? GraphError)?.isMapFull == true { throw Writer.mapFull }
+                    failed[i] = error
+                    replay = true
+                    break
                 }
-                txn.txn = parent!
                 if txn.sawMapFull { throw Writer.mapFull }
-                if error != nil {
-                    txn.state = saved
-                    txn.forgetLocalTokens()
-                }
-                results.append(error)
             }
+            if replay { continue }
+            let results = batch.indices.map { failed[$0] }
+            if failed.count == batch.count {
+                var untouched = WriteState()
+                untouched.schema = published.schema
+                return (results, untouched)
+            }
+            try txn.flushBatch()
+            if txn.sawMapFull { throw Writer.mapFull }
+            txn.finish()
+            committed = true
+            let rc = mdb_txn_commit(parent)
+            if rc == MDB_MAP_FULL || rc == MDB_TXN_FULL { throw Writer.mapFull }
+            try lmdbCheck(rc, "commit")
+            return (results, txn.state)
         }
-        try txn.flushBatch()
-        if txn.sawMapFull { throw Writer.mapFull }
-        txn.finish()
-        committed = true
-        let rc = mdb_txn_commit(parent)
-        if rc == MDB_MAP_FULL || rc == MDB_TXN_FULL { throw Writer.mapFull }
-        try lmdbCheck(rc, "commit")
-        return (results, txn.state)
     }
 }
