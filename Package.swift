@@ -45,12 +45,13 @@ let package = Package(
         // HTTP surfaces of the engines and domains: each installs its routes on a Router.
         .target(name: "GraphAPI", dependencies: ["HTTP", "Graph", "Cypher"], swiftSettings: swiftSettings),
         .target(name: "AccountsAPI", dependencies: ["HTTP", "Accounts", "Crypto"], swiftSettings: swiftSettings),
+        .target(name: "BillingAPI", dependencies: ["HTTP", "Billing", "Crypto"], swiftSettings: swiftSettings),
 
         // App layer: wiring, routes, workers; the only place that knows every piece.
         .target(
             name: "StudioServer",
             dependencies: [
-                "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Accounts", "Billing", "BuildInfo", "GraphAPI", "AccountsAPI",
+                "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Accounts", "Billing", "BuildInfo", "GraphAPI", "AccountsAPI", "BillingAPI",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -77,6 +78,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"], swiftSettings: swiftSettings),
         .testTarget(name: "GraphAPITests", dependencies: ["GraphAPI", "Graph", "HTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "AccountsAPITests", dependencies: ["AccountsAPI", "Accounts", "HTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "BillingAPITests", dependencies: ["BillingAPI", "Billing", "HTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "CypherTests", dependencies: ["Cypher", "Graph"], swiftSettings: swiftSettings),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Crypto"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),
