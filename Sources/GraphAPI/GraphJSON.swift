@@ -82,6 +82,81 @@ public enum GraphJSON {
         }
     }
 
+    // MARK: graph values straight to JSON text
+
+    // The writers below produce the same text as serialising the `JSONValue` forms above (keys sorted),
+    // without building the intermediate tree: listing pages spend most of their time there otherwise.
+
+    /// Appends the JSON text of a node (the same text as `node(_:).serialized()`).
+    public static func write(_ node: Node, into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"id":"#.utf8)
+        writeID(node.id, into: &out)
+        out.append(contentsOf: #","labels":["#.utf8)
+        for (i, label) in node.labels.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(label, into: &out)
+        }
+        out.append(contentsOf: #"],"properties":"#.utf8)
+        write(node.properties, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends the JSON text of a relationship (the same text as `relationship(_:).serialized()`).
+    public static func write(_ relationship: Relationship, into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"end":"#.utf8)
+        writeID(relationship.end, into: &out)
+        out.append(contentsOf: #","id":"#.utf8)
+        writeID(relationship.id, into: &out)
+        out.append(contentsOf: #","properties":"#.utf8)
+        write(relationship.properties, into: &out)
+        out.append(contentsOf: #","start":"#.utf8)
+        writeID(relationship.start, into: &out)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONValue.writeString(relationship.type, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends a property map as a JSON object, keys sorted.
+    public static func write(_ properties: [String: PropertyValue], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, key) in properties.keys.sorted().enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            write(properties[key]!, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends one property value in the tagged JSON form.
+    public static func write(_ value: PropertyValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .float(let d) where d.isFinite: JSONValue.double(d).write(into: &out)
+        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .list(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        default:
+            // Tagged values are a small share of properties; their one-member object is cheap to build.
+            self.value(value).write(into: &out)
+        }
+    }
+
+    private static func writeID(_ id: UInt64, into out: inout [UInt8]) {
+        if id <= UInt64(Int64.max) {
+            out.append(contentsOf: String(id).utf8)
+        } else {
+            JSONValue.writeString(String(id), into: &out)
+        }
+    }
+
     // MARK: JSON to graph values
 
     /// The tags a property value object may carry, for messages and the OpenAPI document.

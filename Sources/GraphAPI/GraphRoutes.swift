@@ -65,6 +65,23 @@ struct GraphHandlers: Sendable {
         .json(.object(["data": .array(items), "next_cursor": next.map(JSONValue.string) ?? .null]))
     }
 
+    /// `{"data": [...], "next_cursor": next}` with each item written by `write` straight into the body.
+    func list<Item>(_ items: [Item], next: String?, _ write: (Item, inout [UInt8]) -> Void) -> Response {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + items.count * 160)
+        out.append(contentsOf: #"{"data":["#.utf8)
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            write(item, &out)
+        }
+        out.append(contentsOf: #"],"next_cursor":"#.utf8)
+        if let next { JSONValue.writeString(next, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: "}"))
+        var headers = Headers()
+        headers["Content-Type"] = "application/json"
+        return Response(status: 200, headers: headers, body: out)
+    }
+
     /// 201 with the created resource and its address.
     func created(_ value: JSONValue, at path: String) -> Response {
         var response = Response.json(value, status: 201)

@@ -105,7 +105,7 @@ extension GraphHandlers {
         } else {
             page = try store.read { txn in try nodePage(txn, try allNodeIDs(txn, after: after ?? 0, count: limit + 1), limit: limit) }
         }
-        return list(page.nodes.map(GraphJSON.node), next: page.next.map { String($0) })
+        return list(page.nodes, next: page.next.map { String($0) }) { GraphJSON.write($0, into: &$1) }
     }
 
     /// Parses `?value=` of a lookup: JSON when it parses (`42`, `true`, `"42"`, `{"$date": "2026-03-01"}`), else the text itself.

@@ -93,7 +93,7 @@ extension GraphHandlers {
             }
             return (items, ids.count > limit ? items.last?.id : nil)
         }
-        return list(page.items.map(GraphJSON.relationship), next: page.next.map { String($0) })
+        return list(page.items, next: page.next.map { String($0) }) { GraphJSON.write($0, into: &$1) }
     }
 
     /// `GET /nodes/{id}/neighbors`: direct neighbours page through the engine's adjacency cursor; deeper
@@ -108,7 +108,7 @@ extension GraphHandlers {
         let limit = try r.limit()
         let after = try r.string("after")
 
-        let page = try store.read { txn -> (items: [JSONValue], next: String?) in
+        let page = try store.read { txn -> (items: [Step], next: String?) in
             guard try txn.nodeExists(id) else { throw APIError.notFound("Node \(id) does not exist.") }
             if depth == 1 {
                 var cursor: AdjacencyCursor? = nil
@@ -120,8 +120,7 @@ extension GraphHandlers {
                 // The engine hands a cursor whenever the page is full; keep it only if something follows.
                 var more = next
                 if let next, try txn.neighbours(of: id, direction: direction, types: types, limit: 1, after: next).items.isEmpty { more = nil }
-                let json = items.map { JSONValue.object(["relationship": GraphJSON.relationship($0.relationship), "node": GraphJSON.node($0.node), "depth": .int(1)]) }
-                return (json, more?.description)
+                return (items.map { Step(relationship: $0.relationship, node: $0.node, depth: 1) }, more?.description)
             }
             var offset = 0
             if let after {
@@ -129,16 +128,32 @@ extension GraphHandlers {
                 offset = n
             }
             let reached = try txn.expand(from: id, direction: direction, types: types, maxDepth: depth, limit: offset + limit + 1)
-            var json: [JSONValue] = []
+            var steps: [Step] = []
             for step in reached.dropFirst(offset).prefix(limit) {
                 guard let relationship = try txn.relationship(step.via), let node = try txn.node(step.node) else {
                     throw GraphError(.corrupted, "the expansion from node \(id) names relationship \(step.via) or node \(step.node), which does not exist")
                 }
-                json.append(.object(["relationship": GraphJSON.relationship(relationship), "node": GraphJSON.node(node), "depth": .int(Int64(step.depth))]))
+                steps.append(Step(relationship: relationship, node: node, depth: step.depth))
             }
-            return (json, reached.count > offset + limit ? "hop.\(offset + limit)" : nil)
+            return (steps, reached.count > offset + limit ? "hop.\(offset + limit)" : nil)
         }
-        return list(page.items, next: page.next)
+        // {"depth", "node", "relationship"}: keys in sorted order, like every other object the API writes.
+        return list(page.items, next: page.next) { step, out in
+            out.append(contentsOf: #"{"depth":"#.utf8)
+            out.append(contentsOf: String(step.depth).utf8)
+            out.append(contentsOf: #","node":"#.utf8)
+            GraphJSON.write(step.node, into: &out)
+            out.append(contentsOf: #","relationship":"#.utf8)
+            GraphJSON.write(step.relationship, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// One item of a neighbours page.
+    struct Step {
+        var relationship: Relationship
+        var node: Node
+        var depth: Int
     }
 
     private func badCursor(depth: Int) -> APIError {

@@ -72,4 +72,24 @@ import Testing
         #expect(refused.status == 400)
         #expect(refused.errorFields == ["properties.x"])
     }
+
+    @Test func directWritersProduceTheSameTextAsTheValueTree() throws {
+        let h = try GraphAPIHarness()
+        let created = h.call(.POST, "/api/v1/graph/nodes", body: #"{"labels": ["B", "A"], "properties": \#(Self.properties)}"#)
+        let id = try #require(created.int("id"))
+        var node = try #require(try h.store.read { txn in try txn.node(NodeID(id)) })
+        node.properties["nan"] = .float(.nan)
+        node.properties["neg0"] = .float(-0.0)
+        var direct: [UInt8] = []
+        GraphJSON.write(node, into: &direct)
+        #expect(String(decoding: direct, as: UTF8.self) == GraphJSON.node(node).text)
+        let relationship = Relationship(id: 7, type: "R \"quoted\"", start: 1, end: 2, properties: node.properties)
+        direct = []
+        GraphJSON.write(relationship, into: &direct)
+        #expect(String(decoding: direct, as: UTF8.self) == GraphJSON.relationship(relationship).text)
+        // And a listing answers with exactly those bytes.
+        let listed = h.call(.GET, "/api/v1/graph/nodes", query: [("label", "A")])
+        let single = h.call(.GET, "/api/v1/graph/nodes/\(id)").text
+        #expect(listed.text == #"{"data":[\#(single)],"next_cursor":null}"#)
+    }
 }
