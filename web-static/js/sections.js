@@ -7,5 +7,8 @@ import billing from './sections/billing.js';
 import graph from './sections/graph.js';
 import system from './sections/system.js';
 import settings from './sections/settings.js';
+import users from './sections/users.js';
+import keys from './sections/keys.js';
+import audit from './sections/audit.js';
 
-export const sections = { dashboard, content, calendar, analytics, billing, graph, system, settings };
+export const sections = { dashboard, content, calendar, analytics, billing, graph, system, users, keys, audit, settings };
