@@ -64,75 +64,96 @@ extension BillingStore {
     /// Bills one subscription up to `at`, catching up on every period that ended (a daemon that was down for
     /// three months bills three invoices).
     func bill(_ db: Database, subscriptionID: Int64, at: Int64, report: inout BillingRunReport) throws {
+        // The hot path of the billing run: one joined row read by position, no re-read after each period.
+        guard let r = try db.row("""
+            SELECT s.id, s.customer_id, s.plan_code, s.period_price_id, s.status, s.discount_bp, s.anchor, s.period_index,
+                   s.period_start, s.period_end, s.cancel_at_period_end, s.ended_at, s.next_bill_at, s.pending_plan_code,
+                   s.pending_price_id, s.demo, c.country, c.vat_id, c.tax_exempt, c.currency, s.price_id
+            FROM billing_subscriptions s JOIN billing_customers c ON c.id = s.customer_id WHERE s.id = ?
+            """, [subscriptionID]) else { return }
+        guard var nextBill = r[12] as Int64?, nextBill <= at else { return }
+        let subID: Int64 = r[0], customerID: Int64 = r[1]
+        var planCode: String = r[2], periodPriceID: Int64 = r[3]
+        var status = SubscriptionStatus(rawValue: r[4]) ?? .canceled
+        let discountBP: Int64 = r[5]
+        var anchor: Int64 = r[6], index: Int64 = r[7], ps: Int64 = r[8], pe: Int64 = r[9]
+        let cancelAtEnd: Bool = r[10]
+        let endedAt: Int64? = r[11]
+        var pendingPlan: String? = r[13], pendingPrice: Int64? = r[14]
+        let demo: Bool = r[15]
+        var priceID: Int64 = r[20]
+        let party = InvoiceParty(id: customerID, country: r[16], vatID: r[17], taxExempt: r[18], currency: try Currency(code: r[19]))
         for _ in 0..<240 {
-            guard let row = try db.row("SELECT * FROM billing_subscriptions WHERE id = ?", [subscriptionID]),
-                  let nextBill = row["next_bill_at"] as Int64?, nextBill <= at else { return }
-            let sub = Self.subscription(row: row)
-            let demo: Bool = row["demo"]
-            let plan = try self.cachedPlan(db, code: sub.planCode)
-            let ps = sub.periodStart.unixSeconds, pe = sub.periodEnd.unixSeconds
-            switch sub.status {
+            let plan = try self.cachedPlan(db, code: planCode)
+            switch status {
             case .trialing:
                 report.trialsEnded += 1
-                if sub.cancelAtPeriodEnd {
-                    try db.exec("UPDATE billing_subscriptions SET status = 'canceled', ended_at = ?, next_bill_at = NULL WHERE id = ?", [pe, sub.id])
-                    try Self.event(db, at: pe, type: "subscription.canceled", customer: sub.customerID, subscription: sub.id, detail: "trial ended", demo: demo)
-                } else {
-                    let end = BillingCalendar.adding(months: plan.interval.months, to: Date(unixSeconds: pe)).unixSeconds
-                    try db.exec("""
-                        UPDATE billing_subscriptions SET status = 'active', anchor = ?, period_index = 0, period_start = ?, period_end = ?, next_bill_at = ?
-                        WHERE id = ?
-                        """, [pe, pe, end, end, sub.id])
-                    try Self.event(db, at: pe, type: "subscription.active", customer: sub.customerID, subscription: sub.id, detail: "trial converted", demo: demo)
+                if cancelAtEnd {
+                    try db.exec("UPDATE billing_subscriptions SET status = 'canceled', ended_at = ?, next_bill_at = NULL WHERE id = ?", [pe, subID])
+                    try Self.event(db, at: pe, type: "subscription.canceled", customer: customerID, subscription: subID, detail: "trial ended", demo: demo)
+                    try recordMRR(db, subscriptionID: subID, at: pe)
+                    return
                 }
-                try recordMRR(db, subscriptionID: sub.id, at: pe)
+                let end = BillingCalendar.adding(months: plan.interval.months, to: Date(unixSeconds: pe)).unixSeconds
+                try db.exec("""
+                    UPDATE billing_subscriptions SET status = 'active', anchor = ?, period_index = 0, period_start = ?, period_end = ?, next_bill_at = ?
+                    WHERE id = ?
+                    """, [pe, pe, end, end, subID])
+                try Self.event(db, at: pe, type: "subscription.active", customer: customerID, subscription: subID, detail: "trial converted", demo: demo)
+                try recordMRR(db, subscriptionID: subID, at: pe)
+                (status, anchor, index, ps, pe, nextBill) = (.active, pe, 0, pe, end, end)
             case .active, .pastDue:
-                try invoicePeriod(db, sub: sub, plan: plan, from: ps, to: pe, fullPeriod: (ps, pe), at: at, demo: demo, report: &report)
-                if sub.cancelAtPeriodEnd {
-                    try db.exec("UPDATE billing_subscriptions SET status = 'canceled', ended_at = ?, next_bill_at = NULL WHERE id = ?", [pe, sub.id])
-                    try Self.event(db, at: pe, type: "subscription.canceled", customer: sub.customerID, subscription: sub.id, detail: "period end", demo: demo)
+                try invoicePeriod(db, subscriptionID: subID, party: party, plan: plan, periodPriceID: periodPriceID, discountBP: discountBP,
+                                  from: ps, to: pe, fullPeriod: (ps, pe), at: at, demo: demo, report: &report)
+                if cancelAtEnd {
+                    try db.exec("UPDATE billing_subscriptions SET status = 'canceled', ended_at = ?, next_bill_at = NULL WHERE id = ?", [pe, subID])
+                    try Self.event(db, at: pe, type: "subscription.canceled", customer: customerID, subscription: subID, detail: "period end", demo: demo)
                     report.subscriptionsEnded += 1
-                } else {
-                    let index: Int64 = row["period_index"] + 1
-                    let anchor = Date(unixSeconds: row["anchor"])
-                    let newEnd = BillingCalendar.adding(months: plan.interval.months * Int(index + 1), to: anchor).unixSeconds
-                    if let pendingPrice = row["pending_price_id"] as Int64?, let pendingPlan = row["pending_plan_code"] as String? {
-                        try db.exec("UPDATE billing_subscriptions SET plan_code = ?, price_id = ?, pending_plan_code = NULL, pending_price_id = NULL WHERE id = ?",
-                                    [pendingPlan, pendingPrice, sub.id])
-                        try Self.event(db, at: pe, type: "subscription.downgraded", customer: sub.customerID, subscription: sub.id, detail: "\(sub.planCode) → \(pendingPlan)", demo: demo)
-                        report.downgradesApplied += 1
-                    }
-                    try db.exec("""
-                        UPDATE billing_subscriptions SET period_index = ?, period_start = ?, period_end = ?, next_bill_at = ?, period_price_id = price_id
-                        WHERE id = ?
-                        """, [index, pe, newEnd, newEnd, sub.id])
+                    try recordMRR(db, subscriptionID: subID, at: pe)
+                    return
                 }
-                // A plain roll to the next period leaves MRR as it was; only an ending or a downgrade moves it.
-                if sub.cancelAtPeriodEnd || row["pending_price_id"] as Int64? != nil {
-                    try recordMRR(db, subscriptionID: sub.id, at: pe)
+                index += 1
+                let newEnd = BillingCalendar.adding(months: plan.interval.months * Int(index + 1), to: Date(unixSeconds: anchor)).unixSeconds
+                var downgraded = false
+                if let price = pendingPrice, let code = pendingPlan {
+                    try db.exec("UPDATE billing_subscriptions SET plan_code = ?, price_id = ?, pending_plan_code = NULL, pending_price_id = NULL WHERE id = ?",
+                                [code, price, subID])
+                    try Self.event(db, at: pe, type: "subscription.downgraded", customer: customerID, subscription: subID, detail: "\(planCode) → \(code)", demo: demo)
+                    report.downgradesApplied += 1
+                    (planCode, priceID, pendingPlan, pendingPrice, downgraded) = (code, price, nil, nil, true)
                 }
+                try db.exec("""
+                    UPDATE billing_subscriptions SET period_index = ?, period_start = ?, period_end = ?, next_bill_at = ?, period_price_id = price_id
+                    WHERE id = ?
+                    """, [index, pe, newEnd, newEnd, subID])
+                periodPriceID = priceID
+                // A plain roll to the next period leaves MRR as it was; only a downgrade moves it.
+                if downgraded { try recordMRR(db, subscriptionID: subID, at: pe) }
+                (ps, pe, nextBill) = (pe, newEnd, newEnd)
             case .canceled:
                 // Canceled mid-period: bill the used part of the period, then stop.
-                let end = min(sub.endedAt?.unixSeconds ?? pe, pe)
+                let end = min(endedAt ?? pe, pe)
                 if end > ps {
-                    try invoicePeriod(db, sub: sub, plan: plan, from: ps, to: end, fullPeriod: (ps, pe), at: at, demo: demo, report: &report)
+                    try invoicePeriod(db, subscriptionID: subID, party: party, plan: plan, periodPriceID: periodPriceID, discountBP: discountBP,
+                                      from: ps, to: end, fullPeriod: (ps, pe), at: at, demo: demo, report: &report)
                 }
-                try db.exec("UPDATE billing_subscriptions SET next_bill_at = NULL WHERE id = ?", [sub.id])
+                try db.exec("UPDATE billing_subscriptions SET next_bill_at = NULL WHERE id = ?", [subID])
                 report.subscriptionsEnded += 1
+                return
             case .unpaid, .paused:
-                try db.exec("UPDATE billing_subscriptions SET next_bill_at = NULL WHERE id = ?", [sub.id])
+                try db.exec("UPDATE billing_subscriptions SET next_bill_at = NULL WHERE id = ?", [subID])
+                return
             }
+            if nextBill > at { return }
         }
     }
 
     /// Creates and finalises the invoice for [from, to) of a subscription's period, if anything is owed.
-    func invoicePeriod(_ db: Database, sub: Subscription, plan: Plan, from: Int64, to: Int64, fullPeriod: (Int64, Int64), at: Int64,
-                       demo: Bool, report: inout BillingRunReport) throws {
-        let key = "sub:\(sub.id):\(from)"
-        if try db.int("SELECT id FROM billing_invoices WHERE billing_key = ?", [key]) != nil { return }
-        let customer = try Self.customer(db, id: sub.customerID)
-        let price = try self.cachedPrice(db, id: sub.periodPriceID)
-        let currency = customer.currency
+    func invoicePeriod(_ db: Database, subscriptionID: Int64, party: InvoiceParty, plan: Plan, periodPriceID: Int64, discountBP: Int64,
+                       from: Int64, to: Int64, fullPeriod: (Int64, Int64), at: Int64, demo: Bool, report: inout BillingRunReport) throws {
+        let key = "sub:\(subscriptionID):\(from)"
+        let price = try cachedPrice(db, id: periodPriceID)
+        let currency = party.currency
         var lines: [LineDraft] = []
         let label = "\(plan.name) \(Self.day(from)) – \(Self.day(to))"
         switch plan.kind {
@@ -143,15 +164,15 @@ extension BillingStore {
             }
             lines.append(LineDraft(kind: .plan, stream: .subscription, description: label, amount: Money(minor: amount, currency: currency),
                                    taxInclusive: price.taxInclusive, periodStart: from, periodEnd: to))
-            if sub.discountBP > 0 {
-                let off = try Rounding.mulDivHalfEven(amount, sub.discountBP, 10_000)
-                lines.append(LineDraft(kind: .discount, stream: .subscription, description: "Discount \(percentString(sub.discountBP))",
+            if discountBP > 0 {
+                let off = try Rounding.mulDivHalfEven(amount, discountBP, 10_000)
+                lines.append(LineDraft(kind: .discount, stream: .subscription, description: "Discount \(percentString(discountBP))",
                                        amount: Money(minor: -off, currency: currency), taxInclusive: price.taxInclusive, periodStart: from, periodEnd: to))
             }
         case .metered:
             let quantity = try db.int("""
                 SELECT COALESCE(SUM(quantity), 0) FROM billing_usage_events WHERE customer_id = ? AND metric = ? AND occurred_at >= ? AND occurred_at < ?
-                """, [sub.customerID, plan.metric ?? "", from, to]) ?? 0
+                """, [party.id, plan.metric ?? "", from, to]) ?? 0
             if quantity > 0 {
                 // Usage is summed in micro-units and rounded once, here, half-even.
                 let charge = try price.unitAmount.times(quantity)
@@ -160,17 +181,17 @@ extension BillingStore {
                                        taxInclusive: price.taxInclusive, periodStart: from, periodEnd: to))
             }
         }
-        let pending = try db.rows("SELECT * FROM billing_pending_items WHERE subscription_id = ? AND invoice_id IS NULL ORDER BY id", [sub.id])
+        let pending = try db.rows("SELECT kind, stream, description, amount_minor, tax_inclusive FROM billing_pending_items WHERE subscription_id = ? AND invoice_id IS NULL ORDER BY id", [subscriptionID])
         for r in pending {
-            lines.append(LineDraft(kind: LineKind(rawValue: r["kind"]) ?? .oneOff, stream: RevenueStream(rawValue: r["stream"]) ?? .oneOff,
-                                   description: r["description"], amount: Money(minor: r["amount_minor"], currency: currency),
-                                   taxInclusive: r["tax_inclusive"]))
+            lines.append(LineDraft(kind: LineKind(rawValue: r[0]) ?? .oneOff, stream: RevenueStream(rawValue: r[1]) ?? .oneOff,
+                                   description: r[2], amount: Money(minor: r[3], currency: currency), taxInclusive: r[4]))
         }
         if lines.isEmpty { return }
-        let inserted = try insertInvoice(db, customer: customer, subscriptionID: sub.id, billingKey: key, lines: lines,
-                                         periodStart: from, periodEnd: to, at: at, demo: demo)
+        // The billing key is unique: a period can never be invoiced twice, even by a bug in the loop above.
+        guard let inserted = try insertInvoice(db, party: party, subscriptionID: subscriptionID, billingKey: key, lines: lines,
+                                               periodStart: from, periodEnd: to, at: at, demo: demo) else { return }
         if !pending.isEmpty {
-            try db.exec("UPDATE billing_pending_items SET invoice_id = ? WHERE subscription_id = ? AND invoice_id IS NULL", [inserted.id, sub.id])
+            try db.exec("UPDATE billing_pending_items SET invoice_id = ? WHERE subscription_id = ? AND invoice_id IS NULL", [inserted.id, subscriptionID])
         }
         _ = try finalizeInserted(db, inserted, at: at)
         report.invoicesCreated += 1

@@ -148,6 +148,25 @@ public struct CreditNote: Sendable, Equatable {
     public let createdAt: Date
 }
 
+/// Who an invoice is addressed to, as far as tax and currency are concerned.
+struct InvoiceParty {
+    var id: Int64
+    var country: String
+    var vatID: String?
+    var taxExempt: Bool
+    var currency: Currency
+
+    init(id: Int64, country: String, vatID: String?, taxExempt: Bool, currency: Currency) {
+        self.id = id
+        self.country = country
+        self.vatID = vatID
+        self.taxExempt = taxExempt
+        self.currency = currency
+    }
+
+    init(_ c: Customer) { self.init(id: c.id, country: c.country, vatID: c.vatID, taxExempt: c.taxExempt, currency: c.currency) }
+}
+
 /// What finalisation needs to know about a draft just written, so the billing run need not read it back.
 struct InsertedInvoice {
     var id: Int64
@@ -318,6 +337,16 @@ extension BillingStore {
     /// Inserts a draft with its lines; tax per line (half-even), totals from the lines.
     func insertInvoice(_ db: Database, customer: Customer, subscriptionID: Int64?, billingKey: String?, lines: [LineDraft],
                        periodStart: Int64?, periodEnd: Int64?, at: Int64, demo: Bool) throws -> InsertedInvoice {
+        guard let inserted = try insertInvoice(db, party: InvoiceParty(customer), subscriptionID: subscriptionID, billingKey: billingKey,
+                                               lines: lines, periodStart: periodStart, periodEnd: periodEnd, at: at, demo: demo) else {
+            throw BillingError(.duplicate, "an invoice with billing key \(billingKey ?? "") already exists")
+        }
+        return inserted
+    }
+
+    /// Inserts a draft with its lines, or returns nil when an invoice with the same billing key exists.
+    func insertInvoice(_ db: Database, party customer: InvoiceParty, subscriptionID: Int64?, billingKey: String?, lines: [LineDraft],
+                       periodStart: Int64?, periodEnd: Int64?, at: Int64, demo: Bool) throws -> InsertedInvoice? {
         let decision = taxTable.decide(country: customer.country, vatID: customer.vatID, taxExempt: customer.taxExempt)
         var subtotal: Int64 = 0, tax: Int64 = 0
         var computed: [(LineDraft, Int64, Int64)] = []
@@ -335,9 +364,10 @@ extension BillingStore {
         try db.exec("""
             INSERT INTO billing_invoices(customer_id, subscription_id, billing_key, series, status, currency, subtotal_minor, tax_minor, total_minor,
               tax_bp, tax_country, reverse_charge, tax_note, period_start, period_end, created_at, demo)
-            VALUES (?,?,?,?,'draft',?,?,?,?,?,?,?,?,?,?,?,?)
+            VALUES (?,?,?,?,'draft',?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(billing_key) DO NOTHING
             """, [customer.id, subscriptionID, billingKey, series, customer.currency.code, subtotal, tax, subtotal + tax,
                   decision.basisPoints, decision.country, decision.reverseCharge, decision.note, periodStart, periodEnd, at, demo])
+        if db.changesCount == 0 { return nil }
         let id = db.lastInsertedRowID
         for (line, net, lineTax) in computed {
             try db.exec("""

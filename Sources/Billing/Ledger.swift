@@ -70,10 +70,16 @@ extension BillingStore {
         try db.exec("INSERT INTO billing_ledger_transactions(at, kind, ref_type, ref_id, memo, demo) VALUES (?,?,?,?,?,?)",
                     [at, kind, refType, refID, memo, demo])
         let txn = db.lastInsertedRowID
+        // One statement for all the entries of the transaction.
+        let sql = "INSERT INTO billing_ledger_entries(transaction_id, account, party, invoice_id, debit_minor, credit_minor, currency) VALUES "
+            + Array(repeating: "(?,?,?,?,?,?,?)", count: lines.count).joined(separator: ",")
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(lines.count * 7)
         for p in lines {
-            try db.exec("INSERT INTO billing_ledger_entries(transaction_id, account, party, invoice_id, debit_minor, credit_minor, currency) VALUES (?,?,?,?,?,?,?)",
-                        [txn, p.account, p.party, p.invoiceID, p.debit, p.credit, currency.code])
+            values.append(txn); values.append(p.account); values.append(p.party); values.append(p.invoiceID)
+            values.append(p.debit); values.append(p.credit); values.append(currency.code)
         }
+        try db.exec(sql, StatementArguments(values))
     }
 
     /// Proves the books: debits equal credits in every transaction and overall (per currency); every finalised

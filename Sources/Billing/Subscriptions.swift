@@ -288,8 +288,10 @@ extension BillingStore {
                   next_bill_at = ?, period_price_id = price_id, past_due_since = NULL, dunning_attempts = 0 WHERE id = ?
                 """, [at, at, end, end, sub.id])
         case .active, .pastDue, .trialing:
-            try db.exec("UPDATE billing_subscriptions SET status = ?, past_due_since = CASE WHEN ? = 'past_due' THEN COALESCE(past_due_since, ?) ELSE NULL END WHERE id = ?",
-                           [status.rawValue, status.rawValue, at, sub.id])
+            try db.exec("""
+                UPDATE billing_subscriptions SET status = ?1, past_due_since = CASE WHEN ?1 = 'past_due' THEN COALESCE(past_due_since, ?2) ELSE NULL END,
+                  dunning_attempts = CASE WHEN ?1 = 'past_due' THEN dunning_attempts ELSE 0 END WHERE id = ?3
+                """, [status.rawValue, at, sub.id])
         }
         try recordMRR(db, subscriptionID: sub.id, at: at)
         try Self.event(db, at: at, type: "subscription.\(status.rawValue)", customer: sub.customerID, subscription: sub.id, detail: "from \(sub.status.rawValue)")

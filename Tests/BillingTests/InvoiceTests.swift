@@ -134,3 +134,22 @@ import Testing
         #expect(try await store.check().ok)
     }
 }
+
+@Suite struct InvoiceHTMLTests {
+    @Test func printableInvoiceShowsSellerCustomerLinesTaxAndEscapesText() async throws {
+        let clock = ManualBillingClock(day(0))
+        let store = try await makeStore(clock: clock)
+        let c = try await customer(store, "Société <Test>", country: "FR", currency: "EUR", vat: "FR12345678901")
+        let draft = try await store.createDraftInvoice(customerID: c.id, items: [ChargeItem(description: "Workshop & setup", amount: eur(12_345))])
+        let draftHTML = try await store.invoiceHTML(invoiceID: draft.id)
+        #expect(draftHTML.contains("DRAFT"))
+        let inv = try await store.finalize(invoiceID: draft.id)
+        let html = try await store.invoiceHTML(invoiceID: inv.id)
+        #expect(html.contains("Invoice INV-2026-000001"))
+        #expect(html.contains("Studio GmbH") && html.contains("DE123456789"))           // seller from configuration
+        #expect(html.contains("Société &lt;Test&gt;") && !html.contains("<Test>"))     // escaped
+        #expect(html.contains("Workshop &amp; setup") && html.contains("123.45"))
+        #expect(html.contains("Article 196"))                                          // reverse charge mention
+        #expect(html.contains("@media print"))
+    }
+}

@@ -35,7 +35,7 @@ import Glibc
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("billing.sqlite").path
-        let count = 4000
+        let count = 2500
         do {
             let store = try await Self.open(path)
             try await BillingBenchmark.prepareDueSubscriptions(store: store, count: count)
