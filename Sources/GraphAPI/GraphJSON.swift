@@ -133,8 +133,24 @@ public enum GraphJSON {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): appendInteger(i, into: &out)
         case .float(let d) where d.isFinite: JSONValue.double(d).write(into: &out)
+        case .dateTime(let z) where (0...9999).contains(z.local.date.components.year):
+            // The commonest tagged value (timestamps on every metric): written without intermediate strings.
+            let local = z.local
+            out.append(contentsOf: #"{"$datetime":""#.utf8)
+            appendDate(local.date, into: &out)
+            out.append(UInt8(ascii: "T"))
+            appendTime(local.time, into: &out)
+            out.append(contentsOf: offsetText(z.offsetSeconds).utf8)
+            if let zone = z.zoneName {
+                out.append(UInt8(ascii: "["))
+                var quoted: [UInt8] = []
+                JSONValue.writeString(zone, into: &quoted)
+                out.append(contentsOf: quoted.dropFirst().dropLast())
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(contentsOf: #""}"#.utf8)
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .list(let items):
             out.append(UInt8(ascii: "["))
@@ -151,9 +167,67 @@ public enum GraphJSON {
 
     private static func writeID(_ id: UInt64, into out: inout [UInt8]) {
         if id <= UInt64(Int64.max) {
-            out.append(contentsOf: String(id).utf8)
+            appendInteger(Int64(id), into: &out)
         } else {
             JSONValue.writeString(String(id), into: &out)
+        }
+    }
+
+    /// Decimal digits of `value`, without allocating a string.
+    static func appendInteger(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// `YYYY-MM-DD` for years 0–9999.
+    private static func appendDate(_ date: LocalDate, into out: inout [UInt8]) {
+        let (y, m, d) = date.components
+        appendPadded(Int(y), 4, into: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(m, 2, into: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(d, 2, into: &out)
+    }
+
+    /// `HH:MM:SS[.f]`, as `timeText`.
+    private static func appendTime(_ time: LocalTime, into out: inout [UInt8]) {
+        let (h, m, s, n) = time.components
+        appendPadded(h, 2, into: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(m, 2, into: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(s, 2, into: &out)
+        if n != 0 {
+            var fraction = n, width = 9
+            while fraction % 10 == 0 {
+                fraction /= 10
+                width -= 1
+            }
+            out.append(UInt8(ascii: "."))
+            appendPadded(fraction, width, into: &out)
+        }
+    }
+
+    private static func appendPadded(_ value: Int, _ width: Int, into out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
         }
     }
 

@@ -9,7 +9,8 @@ import Testing
     {"big": 9007199254740993, "min": -9223372036854775808, "max": 9223372036854775807, "one": 1, "onePointZero": 1.0,
      "ratio": 0.1, "huge": 1.5e300, "flag": false, "name": "Ada \"A\" Lovelace ✓", "tags": ["a", "b"], "grid": [[1, 2], [3]],
      "at": {"$datetime": "2026-03-01T10:00:00+02:00"}, "atUTC": {"$datetime": "2026-03-01T08:00:00.25Z"},
-     "zoned": {"$datetime": "2026-03-01T10:00:00+01:00[Europe/Paris]"},
+     "zoned": {"$datetime": "2026-03-01T10:00:00+01:00[Europe/Paris]"}, "nanos": {"$datetime": "1969-12-31T23:59:59.000000001-03:30"},
+     "far": {"$datetime": "+12345-01-01T00:00:00Z"}, "early": {"$datetime": "0001-01-01T00:00:00+14:00"},
      "day": {"$date": "2026-03-01"}, "span": {"$duration": "P1DT2H"}, "alarm": {"$localtime": "07:30:00"},
      "meeting": {"$time": "10:15:30-05:00"}, "wall": {"$localdatetime": "2026-03-01T10:00:00.123456789"},
      "blob": {"$bytes": "AAEC/w=="}, "dates": [{"$date": "2026-01-01"}, {"$date": "2026-12-31"}]}
