@@ -86,8 +86,11 @@ public final class InMemoryGraph: CypherGraph {
     /// Creates an empty graph.
     public init() {}
 
+    /// See `CypherGraph` for the contract.
     public func begin(write: Bool) { saved = store }
+    /// See `CypherGraph` for the contract.
     public func commit() { saved = nil }
+    /// See `CypherGraph` for the contract.
     public func rollback() { if let saved { store = saved }; saved = nil }
 
     /// Number of nodes.
@@ -95,26 +98,38 @@ public final class InMemoryGraph: CypherGraph {
     /// Number of relationships.
     public var relationshipCount: Int { store.rels.count }
 
+    /// See `CypherGraph` for the contract.
     public func allNodes() -> [Int64] { store.nodes.keys.sorted() }
+    /// See `CypherGraph` for the contract.
     public func nodes(withLabel label: String) -> [Int64] {
         store.nodes.filter { $0.value.labels.contains(label) }.map(\.key).sorted()
     }
+    /// See `CypherGraph` for the contract.
     public func indexSeek(label: String, key: String, value: Value) -> [Int64]? {
         guard indexes.contains([label, key]) else { return nil }
         return nodes(withLabel: label).filter { store.nodes[$0]?.properties[key] == value }
     }
+    /// See `CypherGraph` for the contract.
     public func hasIndex(label: String, key: String) -> Bool { indexes.contains([label, key]) }
+    /// See `CypherGraph` for the contract.
     public func nodeExists(_ id: Int64) -> Bool { store.nodes[id] != nil }
+    /// See `CypherGraph` for the contract.
     public func labels(of node: Int64) -> [String] { store.nodes[node]?.labels ?? [] }
+    /// See `CypherGraph` for the contract.
     public func nodeProperties(_ id: Int64) -> [String: Value] { store.nodes[id]?.properties ?? [:] }
+    /// See `CypherGraph` for the contract.
     public func nodeProperty(_ id: Int64, _ key: String) -> Value { store.nodes[id]?.properties[key] ?? .null }
+    /// See `CypherGraph` for the contract.
     public func relationship(_ id: Int64) -> RelRef? {
         guard let r = store.rels[id] else { return nil }
         return RelRef(id: id, type: r.type, start: r.start, end: r.end)
     }
+    /// See `CypherGraph` for the contract.
     public func relationshipProperties(_ id: Int64) -> [String: Value] { store.rels[id]?.properties ?? [:] }
+    /// See `CypherGraph` for the contract.
     public func relationshipProperty(_ id: Int64, _ key: String) -> Value { store.rels[id]?.properties[key] ?? .null }
 
+    /// See `CypherGraph` for the contract.
     public func expand(_ node: Int64, _ direction: Direction, types: [String]) -> [RelRef] {
         var ids: [Int64] = []
         if direction != .incoming { ids += store.out[node] ?? [] }
@@ -130,6 +145,7 @@ public final class InMemoryGraph: CypherGraph {
         return out
     }
 
+    /// See `CypherGraph` for the contract.
     public func createNode(labels: [String], properties: [String: Value]) -> Int64 {
         let id = store.nextId
         store.nextId += 1
@@ -138,6 +154,7 @@ public final class InMemoryGraph: CypherGraph {
         store.nodes[id] = NodeRecord(labels: uniq, properties: properties.filter { !$0.value.isNull })
         return id
     }
+    /// See `CypherGraph` for the contract.
     public func createRelationship(type: String, start: Int64, end: Int64, properties: [String: Value]) -> RelRef {
         let id = store.nextId
         store.nextId += 1
@@ -146,22 +163,27 @@ public final class InMemoryGraph: CypherGraph {
         store.inc[end, default: []].append(id)
         return RelRef(id: id, type: type, start: start, end: end)
     }
+    /// See `CypherGraph` for the contract.
     public func setNodeProperty(_ id: Int64, _ key: String, _ value: Value) {
         guard store.nodes[id] != nil else { return }
         store.nodes[id]!.properties[key] = value.isNull ? nil : value
     }
+    /// See `CypherGraph` for the contract.
     public func setRelationshipProperty(_ id: Int64, _ key: String, _ value: Value) {
         guard store.rels[id] != nil else { return }
         store.rels[id]!.properties[key] = value.isNull ? nil : value
     }
+    /// See `CypherGraph` for the contract.
     public func addLabels(_ id: Int64, _ labels: [String]) {
         guard store.nodes[id] != nil else { return }
         for l in labels where !store.nodes[id]!.labels.contains(l) { store.nodes[id]!.labels.append(l) }
     }
+    /// See `CypherGraph` for the contract.
     public func removeLabels(_ id: Int64, _ labels: [String]) {
         guard store.nodes[id] != nil else { return }
         store.nodes[id]!.labels.removeAll { labels.contains($0) }
     }
+    /// See `CypherGraph` for the contract.
     public func deleteNode(_ id: Int64) throws {
         guard store.nodes[id] != nil else { return }
         if !(store.out[id] ?? []).isEmpty || !(store.inc[id] ?? []).isEmpty {
@@ -171,6 +193,7 @@ public final class InMemoryGraph: CypherGraph {
         store.out[id] = nil
         store.inc[id] = nil
     }
+    /// See `CypherGraph` for the contract.
     public func deleteRelationship(_ id: Int64) {
         guard let r = store.rels[id] else { return }
         store.rels[id] = nil

@@ -26,6 +26,7 @@ public struct CypherError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A stable code, `kind.detail`.
     public var code: String { "\(kind).\(detail)" }
 
+    /// A readable rendering.
     public var description: String {
         if let line, let column { return "\(kind) (\(detail)) at line \(line), column \(column): \(message)" }
         return "\(kind) (\(detail)): \(message)"

@@ -27,16 +27,19 @@ public final class StoreGraph: CypherGraph {
         write = transaction as? WriteTransaction
     }
 
+    /// See `CypherGraph` for the contract.
     public func begin(write wantsWrite: Bool) throws {
         if wantsWrite && write == nil {
             throw CypherError("SecurityError", "ForbiddenWrite", "this statement writes but runs in a read transaction")
         }
     }
+    /// See `CypherGraph` for the contract.
     public func commit() throws {}
     /// The store aborts the transaction when the error propagates out of its closure.
     public func rollback() {}
 
     private func writer() throws -> WriteTransaction {
+        lastNode = nil
         guard let write else { throw CypherError("SecurityError", "ForbiddenWrite", "read-only transaction") }
         return write
     }
@@ -44,39 +47,61 @@ public final class StoreGraph: CypherGraph {
     private func nid(_ id: Int64) -> NodeID { NodeID(bitPattern: id) }
     private func rid(_ id: Int64) -> RelationshipID { RelationshipID(bitPattern: id) }
 
+    /// See `CypherGraph` for the contract.
     public func allNodes() throws -> [Int64] {
         var out: [Int64] = []
         try read.forEachNode { n in out.append(Int64(bitPattern: n.id)); return true }
         return out
     }
+    /// See `CypherGraph` for the contract.
     public func nodes(withLabel label: String) throws -> [Int64] {
         try read.nodes(withLabel: label).map { Int64(bitPattern: $0) }
     }
+    /// See `CypherGraph` for the contract.
     public func indexSeek(label: String, key: String, value: Value) throws -> [Int64]? {
         guard hasIndex(label: label, key: key), let pv = StoreGraph.propertyValue(value) else { return nil }
         return try read.findNodes(label: label, property: key, equals: pv).map { Int64(bitPattern: $0) }
     }
     private lazy var declaredIndexes: Set<[String]> = Set(((try? read.indexes()) ?? []).map { [$0.label, $0.property] })
 
+    /// See `CypherGraph` for the contract.
     public func hasIndex(label: String, key: String) -> Bool { declaredIndexes.contains([label, key]) }
+    /// See `CypherGraph` for the contract.
     public func nodeExists(_ id: Int64) throws -> Bool { try read.nodeExists(nid(id)) }
-    public func labels(of node: Int64) throws -> [String] { try read.node(nid(node))?.labels ?? [] }
+    /// See `CypherGraph` for the contract.
+    public func labels(of node: Int64) throws -> [String] { try cachedNode(node)?.labels ?? [] }
+    /// See `CypherGraph` for the contract.
     public func nodeProperties(_ id: Int64) throws -> [String: Value] {
-        (try read.node(nid(id))?.properties ?? [:]).mapValues(StoreGraph.value)
+        (try cachedNode(id)?.properties ?? [:]).mapValues(StoreGraph.value)
     }
+    /// See `CypherGraph` for the contract.
     public func nodeProperty(_ id: Int64, _ key: String) throws -> Value {
-        StoreGraph.value(try read.property(key, ofNode: nid(id)) ?? .null)
+        if let hit = lastNode, hit.id == nid(id) { return StoreGraph.value(hit.properties[key] ?? .null) }
+        return StoreGraph.value(try read.property(key, ofNode: nid(id)) ?? .null)
     }
+
+    /// The most recently decoded node: a statement usually reads labels, then properties of the same node.
+    private var lastNode: Node?
+
+    private func cachedNode(_ id: Int64) throws -> Node? {
+        if let hit = lastNode, hit.id == nid(id) { return hit }
+        lastNode = try read.node(nid(id))
+        return lastNode
+    }
+    /// See `CypherGraph` for the contract.
     public func relationship(_ id: Int64) throws -> RelRef? {
         guard let r = try read.relationship(rid(id)) else { return nil }
         return RelRef(id: id, type: r.type, start: Int64(bitPattern: r.start), end: Int64(bitPattern: r.end))
     }
+    /// See `CypherGraph` for the contract.
     public func relationshipProperties(_ id: Int64) throws -> [String: Value] {
         (try read.relationship(rid(id))?.properties ?? [:]).mapValues(StoreGraph.value)
     }
+    /// See `CypherGraph` for the contract.
     public func relationshipProperty(_ id: Int64, _ key: String) throws -> Value {
         StoreGraph.value(try read.relationship(rid(id))?.properties[key] ?? .null)
     }
+    /// See `CypherGraph` for the contract.
     public func expand(_ node: Int64, _ direction: Direction, types: [String]) throws -> [RelRef] {
         let d: Graph.Direction = direction == .outgoing ? .outgoing : (direction == .incoming ? .incoming : .both)
         var out: [RelRef] = []
@@ -91,21 +116,28 @@ public final class StoreGraph: CypherGraph {
         return out
     }
 
+    /// See `CypherGraph` for the contract.
     public func createNode(labels: [String], properties: [String: Value]) throws -> Int64 {
         Int64(bitPattern: try writer().createNode(labels: labels, properties: try StoreGraph.properties(properties)))
     }
+    /// See `CypherGraph` for the contract.
     public func createRelationship(type: String, start: Int64, end: Int64, properties: [String: Value]) throws -> RelRef {
         let id = try writer().createRelationship(type: type, from: nid(start), to: nid(end), properties: try StoreGraph.properties(properties))
         return RelRef(id: Int64(bitPattern: id), type: type, start: start, end: end)
     }
+    /// See `CypherGraph` for the contract.
     public func setNodeProperty(_ id: Int64, _ key: String, _ value: Value) throws {
         try writer().setProperties(try StoreGraph.properties([key: value], keepNull: true), ofNode: nid(id))
     }
+    /// See `CypherGraph` for the contract.
     public func setRelationshipProperty(_ id: Int64, _ key: String, _ value: Value) throws {
         try writer().setProperties(try StoreGraph.properties([key: value], keepNull: true), ofRelationship: rid(id))
     }
+    /// See `CypherGraph` for the contract.
     public func addLabels(_ id: Int64, _ labels: [String]) throws { try writer().addLabels(labels, to: nid(id)) }
+    /// See `CypherGraph` for the contract.
     public func removeLabels(_ id: Int64, _ labels: [String]) throws { try writer().removeLabels(labels, from: nid(id)) }
+    /// See `CypherGraph` for the contract.
     public func deleteNode(_ id: Int64) throws {
         guard try read.nodeExists(nid(id)) else { return }
         if try read.degree(of: nid(id)) > 0 {
@@ -113,6 +145,7 @@ public final class StoreGraph: CypherGraph {
         }
         try writer().deleteNode(nid(id))
     }
+    /// See `CypherGraph` for the contract.
     public func deleteRelationship(_ id: Int64) throws {
         guard try read.relationship(rid(id)) != nil else { return }
         try writer().deleteRelationship(rid(id))

@@ -69,7 +69,9 @@ public struct NodeRef: Sendable, Hashable {
     public init(id: Int64, labels: [String] = [], properties: [String: Value] = [:]) {
         self.id = id; self.labels = labels; self.properties = properties
     }
+    /// Equality by id.
     public static func == (a: NodeRef, b: NodeRef) -> Bool { a.id == b.id }
+    /// Hashes the id.
     public func hash(into h: inout Hasher) { h.combine(id) }
 }
 
@@ -90,7 +92,9 @@ public struct RelRef: Sendable, Hashable {
     public init(id: Int64, type: String, start: Int64, end: Int64, properties: [String: Value] = [:]) {
         self.id = id; self.type = type; self.start = start; self.end = end; self.properties = properties
     }
+    /// Equality by id.
     public static func == (a: RelRef, b: RelRef) -> Bool { a.id == b.id }
+    /// Hashes the id.
     public func hash(into h: inout Hasher) { h.combine(id) }
 }
 
