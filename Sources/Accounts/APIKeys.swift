@@ -141,9 +141,9 @@ extension AccountStore {
             throw AccountsError(.invalidToken, "the API key is malformed", reason: "api_key_malformed")
         }
         let row = try read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT k.*, u.role AS owner_role, u.status AS owner_status FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?
-                """, arguments: [SHA256.hexHash(secret)])
+                """), arguments: [SHA256.hexHash(secret)])
         }
         guard let row else { throw AccountsError(.invalidToken, "the API key is not valid", reason: "api_key_unknown") }
         let key = Self.apiKey(row)
@@ -170,11 +170,22 @@ extension AccountStore {
         if due { flushUsage() }
     }
 
+    /// `YYYY-MM-DD` of a Unix time in UTC (days-to-civil arithmetic; Foundation's Calendar is far slower per call).
     static func utcDay(_ seconds: Double) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: seconds))
-        return String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+        let days = Int64((seconds / 86_400).rounded(.down)) + 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ n: Int64, _ width: Int) -> String {
+            let text = String(n)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
     static func apiKey(_ row: Row) -> APIKey {

@@ -17,7 +17,7 @@ extension AccountStore {
         if let wait = throttle.retryAfter(account: account, ip: ip, now: now) { throw Self.throttledError(wait) }
 
         let found: (user: User, hash: String)? = try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email_key = ?", arguments: [account]) else { return nil }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE email_key = ?"), arguments: [account]) else { return nil }
             return (Self.user(row), row["password_hash"])
         }
         let phc: String
@@ -141,7 +141,8 @@ extension AccountStore {
         let leeway = configuration.tokenLeeway
         let principal: Principal
         let issuedAt: Int64
-        if let cached = tokenCache.lookup(token), now <= cached.expiresAt + leeway {
+        let cacheKey = VerifiedTokenCache.Key(token)
+        if let cached = tokenCache.lookup(cacheKey), now <= cached.expiresAt + leeway {
             principal = cached.principal
             issuedAt = cached.issuedAt
         } else {
@@ -157,7 +158,7 @@ extension AccountStore {
             else { throw AccountsError(.invalidToken, "the access token lacks a user or role", reason: JWTError.Code.missingClaim.rawValue) }
             principal = Principal(userID: userID, role: role, scopes: role.allowedScopes, tokenID: claims.id)
             issuedAt = iat
-            tokenCache.insert(token, VerifiedTokenCache.Entry(principal: principal, issuedAt: iat, expiresAt: exp), now: now)
+            tokenCache.insert(cacheKey, VerifiedTokenCache.Entry(principal: principal, issuedAt: iat, expiresAt: exp), now: now)
         }
         if let cutoff = tokensInvalidBefore.withLock({ $0[principal.userID] }), issuedAt < cutoff {
             throw AccountsError(.invalidToken, "the access token was revoked; sign in again", reason: "token_revoked")
@@ -169,13 +170,20 @@ extension AccountStore {
     /// (`sk_…`), with or without the `Bearer ` prefix. This is what the auth middleware calls.
     /// - Throws: `invalid_token` (with a `reason`) for anything missing, malformed, unknown, expired or revoked.
     public func authenticate(bearer: String) throws(AccountsError) -> Principal {
-        var credential = Substring(bearer)
-        if credential.count >= 7, credential.prefix(7).lowercased() == "bearer " { credential = credential.dropFirst(7) }
-        credential = credential.drop(while: { $0 == " " })
-        while credential.last == " " { credential = credential.dropLast() }
-        guard !credential.isEmpty else { throw AccountsError(.invalidToken, "credentials are required", reason: "missing") }
-        if credential.hasPrefix("sk_") { return try authenticateAPIKey(String(credential)) }
-        return try verifyAccessToken(String(credential))
+        // Byte-level trimming: this runs on every request, and Character-level work on a 600-byte token is slow.
+        let bytes = bearer.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        let scheme = Array("bearer ".utf8)
+        if bytes.count >= scheme.count, zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }) {
+            start = bytes.index(start, offsetBy: scheme.count)
+        }
+        while start < end, bytes[start] == 0x20 { start = bytes.index(after: start) }
+        while end > start, bytes[bytes.index(before: end)] == 0x20 { end = bytes.index(before: end) }
+        guard start < end else { throw AccountsError(.invalidToken, "credentials are required", reason: "missing") }
+        let credential = String(Substring(bearer.utf8[start..<end]))
+        if credential.utf8.starts(with: "sk_".utf8) { return try authenticateAPIKey(credential) }
+        return try verifyAccessToken(credential)
     }
 
     /// The public signing keys to serve at `/.well-known/jwks.json`: the active key and any retired
@@ -298,14 +306,26 @@ final class VerifiedTokenCache: Sendable {
         var expiresAt: Int64
     }
 
+    /// The token's bytes. Equality compares every byte; the hash uses only the length and the last
+    /// 32 bytes (part of the signature), because hashing a `String` normalises Unicode and is slow.
+    struct Key: Hashable, Sendable {
+        let bytes: [UInt8]
+        init(_ token: String) { bytes = Array(token.utf8) }
+        static func == (a: Key, b: Key) -> Bool { a.bytes == b.bytes }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(bytes.count)
+            bytes.suffix(32).withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
     private let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex<[Key: Entry]>([:])
 
     init(capacity: Int) { self.capacity = capacity }
 
-    func lookup(_ token: String) -> Entry? { entries.withLock { $0[token] } }
+    func lookup(_ token: Key) -> Entry? { entries.withLock { $0[token] } }
 
-    func insert(_ token: String, _ entry: Entry, now: Int64) {
+    func insert(_ token: Key, _ entry: Entry, now: Int64) {
         entries.withLock { table in
             if table.count >= capacity {
                 table = table.filter { $0.value.expiresAt > now }
