@@ -34,7 +34,7 @@ def main():
         return 1
     studio, refs = results[0], results[1:]
     names = ["studio"] + [r["engine"] for r in refs] + [f"studio/{r['engine']}" for r in refs]
-    widths = [44] + [14] * len(names)
+    widths = [44] + [14] * (1 + len(refs)) + [19] * len(refs)
     line = "".join(n.ljust(w) for n, w in zip(["figure"] + names, widths))
     print(line)
     print("-" * len(line))
@@ -47,7 +47,7 @@ def main():
             a, b = studio.get(key), r.get(key)
             if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
                 ratio = a / b
-                cells.append(f"×{ratio:.2f} " + ("(faster)" if (ratio < 1) == (kind == "time") else "(slower)"))
+                cells.append(f"×{ratio:.3g} " + ("(faster)" if (ratio < 1) == (kind == "time") else "(slower)"))
             else:
                 cells.append("–")
         print("".join(c.ljust(w) for c, w in zip(cells, widths)))
