@@ -126,7 +126,9 @@ enum Functions {
             if step == 0 { throw CypherError.argument("NumberOutOfRange", "range() step must not be zero") }
             var out: [Value] = []
             var i = start
-            let count = step > 0 ? (end >= start ? (end - start) / step + 1 : 0) : (start >= end ? (start - end) / (-step) + 1 : 0)
+            let span = step > 0 ? end.subtractingReportingOverflow(start) : start.subtractingReportingOverflow(end)
+            if span.overflow { throw CypherError.argument("NumberOutOfRange", "range() would produce too many elements") }
+            let count = span.partialValue < 0 ? 0 : span.partialValue / (step == Int64.min ? Int64.max : Swift.abs(step)) + 1
             if count > 10_000_000 { throw CypherError.argument("NumberOutOfRange", "range() would produce too many elements") }
             out.reserveCapacity(Int(count))
             for _ in 0..<count { out.append(.int(i)); i &+= step; if out.count & 4095 == 0 { try ev.checkCancelled() } }

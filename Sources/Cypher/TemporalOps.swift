@@ -15,11 +15,11 @@ enum TemporalOps {
         let yoe = y - era * 400
         let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        return era &* 146_097 &+ doe &- 719_468
     }
 
     static func civil(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
+        let z = days &+ 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
@@ -35,7 +35,7 @@ enum TemporalOps {
         switch m { case 2: return isLeap(y) ? 29 : 28; case 4, 6, 9, 11: return 30; default: return 31 }
     }
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { let q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q }
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a &- floorDiv(a, b) &* b }
 
     /// ISO day of week, Monday = 1.
     static func dayOfWeek(_ days: Int64) -> Int64 { floorMod(days + 3, 7) + 1 }
@@ -96,7 +96,7 @@ enum TemporalOps {
         let chars = Array(s)
         guard let sign = chars.first, sign == "+" || sign == "-" else { return nil }
         let digits = String(chars.dropFirst()).replacingOccurrences(of: ":", with: "")
-        guard digits.allSatisfy(\.isNumber), [2, 4, 6].contains(digits.count) else { return nil }
+        guard digits.allSatisfy(\.isASCIIDigit), [2, 4, 6].contains(digits.count) else { return nil }
         let d = Array(digits)
         let h = Int32(String(d[0..<2]))!, m = d.count >= 4 ? Int32(String(d[2..<4]))! : 0, sec = d.count == 6 ? Int32(String(d[4..<6]))! : 0
         guard h <= 18, m < 60, sec < 60 else { return nil }
@@ -264,7 +264,9 @@ enum TemporalOps {
         switch v {
         case .int(let i): return i
         case .null: return nil
-        case .float(let f) where f == f.rounded(): return Int64(f)
+        case .float(let f) where f == f.rounded():
+            guard f.magnitude < 9.2e18 else { throw err("\(field) is out of range") }
+            return Int64(f)
         default: throw err("\(field) must be an integer")
         }
     }
@@ -276,6 +278,10 @@ enum TemporalOps {
         let baseDays = base?.days
         let b = baseDays.map(civil)
         let year = try int(m["year"], "year")
+        if let year, !(-999_999_999...999_999_999).contains(year) { throw err("year \(year) out of range") }
+        for k in ["month", "day", "week", "dayOfWeek", "quarter", "dayOfQuarter", "ordinalDay"] {
+            if let v = try int(m[k], k), v.magnitude > 1_000_000 { throw err("\(k) out of range") }
+        }
         if let week = try int(m["week"], "week") {
             let bw = baseDays.map(weekDate)
             guard let wy = year ?? bw?.weekYear else { throw err("week needs a year") }
@@ -497,7 +503,11 @@ enum TemporalOps {
                 var s: Int64, n: Int64 = 0
                 if m["epochMillis"] != nil { let ms = try int(epoch, "epochMillis") ?? 0; s = floorDiv(ms, 1000); n = floorMod(ms, 1000) * 1_000_000 }
                 else { s = try int(epoch, "epochSeconds") ?? 0 }
-                n += (try int(m["nanosecond"], "nanosecond") ?? 0) + (try int(m["microsecond"], "microsecond") ?? 0) * 1000 + (try int(m["millisecond"], "millisecond") ?? 0) * 1_000_000
+                let ns = try int(m["nanosecond"], "nanosecond") ?? 0, us = try int(m["microsecond"], "microsecond") ?? 0
+                let ms = try int(m["millisecond"], "millisecond") ?? 0
+                guard ns.magnitude < 1_000_000_000, us.magnitude < 1_000_000, ms.magnitude < 1000 else { throw err("sub-second field out of range") }
+                n += ns + us * 1000 + ms * 1_000_000
+                (s, n) = normalizeSeconds(s, n)
                 let z = zone ?? Zone(offset: 0, name: nil)
                 return .dateTime(seconds: s, nanos: Int32(n), offset: z.offset(atUTC: s), zone: z.name)
             }
@@ -505,6 +515,13 @@ enum TemporalOps {
             let n = try timePart(m, base: base, required: true) ?? 0
             return makeDateTime(days: d, nanos: n, zone: zone ?? baseZone ?? Zone(offset: 0, name: nil))
         }
+    }
+
+    static func checked(_ acc: Int64, _ v: Int64, _ factor: Int64) throws -> Int64 {
+        let (p, o1) = v.multipliedReportingOverflow(by: factor)
+        let (r, o2) = acc.addingReportingOverflow(p)
+        if o1 || o2 { throw Arithmetic.overflow() }
+        return r
     }
 
     static func durationFromMap(_ m: [String: Value]) throws -> Temporal {
@@ -526,12 +543,12 @@ enum TemporalOps {
             case "months": months += x
             case "weeks": days += x * 7
             case "days": days += x
-            case "hours": if isInt, case .int(let i) = v { secondsExact += i * 3600 } else { seconds += x * 3600 }
-            case "minutes": if isInt, case .int(let i) = v { secondsExact += i * 60 } else { seconds += x * 60 }
-            case "seconds": if isInt, case .int(let i) = v { secondsExact += i } else { seconds += x }
-            case "milliseconds": if isInt, case .int(let i) = v { nanosExact += i * 1_000_000 } else { seconds += x / 1000 }
-            case "microseconds": if isInt, case .int(let i) = v { nanosExact += i * 1000 } else { seconds += x / 1e6 }
-            case "nanoseconds": if isInt, case .int(let i) = v { nanosExact += i } else { seconds += x / 1e9 }
+            case "hours": if isInt, case .int(let i) = v { secondsExact = try checked(secondsExact, i, 3600) } else { seconds += x * 3600 }
+            case "minutes": if isInt, case .int(let i) = v { secondsExact = try checked(secondsExact, i, 60) } else { seconds += x * 60 }
+            case "seconds": if isInt, case .int(let i) = v { secondsExact = try checked(secondsExact, i, 1) } else { seconds += x }
+            case "milliseconds": if isInt, case .int(let i) = v { nanosExact = try checked(nanosExact, i, 1_000_000) } else { seconds += x / 1000 }
+            case "microseconds": if isInt, case .int(let i) = v { nanosExact = try checked(nanosExact, i, 1000) } else { seconds += x / 1e6 }
+            case "nanoseconds": if isInt, case .int(let i) = v { nanosExact = try checked(nanosExact, i, 1) } else { seconds += x / 1e9 }
             default: throw err("unknown duration field \(k)")
             }
         }
@@ -548,12 +565,21 @@ enum TemporalOps {
         let wholeSeconds = s.rounded(.towardZero)
         s -= wholeSeconds
         // Truncate sub-nanosecond remainders (after absorbing binary rounding noise), as Neo4j does.
-        let nanos = Int64(((s * 1e9 * 1000).rounded() / 1000).rounded(.towardZero)) + exactNanos
-        return makeDuration(months: Int64(wholeMonths), days: Int64(wholeDays), seconds: Int64(wholeSeconds) + exactSeconds, nanos: nanos)
+        let nanos = clamp(((s * 1e9 * 1000).rounded() / 1000).rounded(.towardZero)) &+ exactNanos
+        return makeDuration(months: clamp(wholeMonths), days: clamp(wholeDays), seconds: clamp(wholeSeconds) &+ exactSeconds, nanos: nanos)
+    }
+
+    /// Double → Int64 without trapping on NaN or out-of-range values.
+    static func clamp(_ d: Double) -> Int64 {
+        if d.isNaN { return 0 }
+        if d >= 9.2e18 { return 9_200_000_000_000_000_000 }
+        if d <= -9.2e18 { return -9_200_000_000_000_000_000 }
+        return Int64(d)
     }
 
     static func makeDuration(months: Int64, days: Int64, seconds: Int64, nanos: Int64) -> Temporal {
-        let (s, n) = normalizeSeconds(seconds, nanos)
+        let (s0, n) = normalizeSeconds(0, nanos)
+        let s = seconds &+ s0
         return .duration(months: months, days: days, seconds: s, nanos: Int32(n))
     }
 
@@ -613,7 +639,7 @@ enum TemporalOps {
         else if let i = text.lastIndex(where: { $0 == "+" || $0 == "-" }), i != text.startIndex, !text[..<i].hasSuffix("-") || text.contains(":") {
             // A date part also contains '-', so only treat it as an offset after a time (":" present or digits-only time).
             let candidate = String(text[i...])
-            if let o = parseOffset(candidate), text[..<i].contains(":") || text[..<i].allSatisfy({ $0.isNumber || $0 == "." }) {
+            if let o = parseOffset(candidate), text[..<i].contains(":") || text[..<i].allSatisfy({ $0.isASCIIDigit || $0 == "." }) {
                 offset = o
                 text = String(text[..<i])
             }
@@ -661,7 +687,7 @@ enum TemporalOps {
             let d = rest.count == 3 ? Int64(String(rest[2])) ?? 1 : 1
             return weekOneMonday(sign * y) + (wk - 1) * 7 + d - 1
         }
-        guard t.allSatisfy(\.isNumber), t.count >= 4 else { throw bad }
+        guard t.allSatisfy(\.isASCIIDigit), t.count >= 4 else { throw bad }
         let c = Array(t)
         let y = sign * Int64(String(c[0..<4]))!
         switch c.count {
@@ -680,17 +706,17 @@ enum TemporalOps {
         if let dot = s.firstIndex(where: { $0 == "." || $0 == "," }) {
             main = String(s[..<dot])
             var f = String(s[s.index(after: dot)...])
-            guard !f.isEmpty, f.count <= 9, f.allSatisfy(\.isNumber) else { throw bad }
+            guard !f.isEmpty, f.count <= 9, f.allSatisfy(\.isASCIIDigit) else { throw bad }
             while f.count < 9 { f += "0" }
             frac = Int64(f)!
         }
         let fields: [Int64]
         if main.contains(":") {
             let p = main.split(separator: ":", omittingEmptySubsequences: false)
-            guard (2...3).contains(p.count), p.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }) else { throw bad }
+            guard (2...3).contains(p.count), p.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) }) else { throw bad }
             fields = p.map { Int64($0)! }
         } else {
-            guard main.allSatisfy(\.isNumber), [2, 4, 6].contains(main.count) else { throw bad }
+            guard main.allSatisfy(\.isASCIIDigit), [2, 4, 6].contains(main.count) else { throw bad }
             let c = Array(main)
             fields = stride(from: 0, to: c.count, by: 2).map { Int64(String(c[$0..<$0 + 2]))! }
         }
@@ -707,7 +733,7 @@ enum TemporalOps {
         guard t.hasPrefix("P") else { throw bad }
         t = t.dropFirst()
         // Alternative format: P2012-02-02T14:37:21.545
-        if t.first?.isNumber == true, !t.contains(where: { "YMWDHS".contains($0) }) {
+        if t.first?.isASCIIDigit == true, !t.contains(where: { "YMWDHS".contains($0) }) {
             let (d, time) = splitDateTime(String(t))
             let dp = d.split(separator: "-").map { Int64($0) ?? 0 }
             let y = dp.count > 0 ? dp[0] : 0, mo = dp.count > 1 ? dp[1] : 0, dd = dp.count > 2 ? dp[2] : 0
@@ -721,7 +747,7 @@ enum TemporalOps {
         var any = false
         for c in t {
             if c == "T" { inTime = true; continue }
-            if c.isNumber || c == "." || c == "," || c == "-" || c == "+" { num.append(c == "," ? "." : c); continue }
+            if c.isASCIIDigit || c == "." || c == "," || c == "-" || c == "+" { num.append(c == "," ? "." : c); continue }
             guard let v = Double(num) else { throw bad }
             let numText = num
             num = ""
@@ -731,14 +757,14 @@ enum TemporalOps {
             case ("M", false): months += v
             case ("W", false): days += v * 7
             case ("D", false): days += v
-            case ("H", true): if let i = Int64(numText) { exactSeconds += i * 3600 } else { seconds += v * 3600 }
-            case ("M", true): if let i = Int64(numText) { exactSeconds += i * 60 } else { seconds += v * 60 }
+            case ("H", true): if let i = Int64(numText) { exactSeconds = try checked(exactSeconds, i, 3600) } else { seconds += v * 3600 }
+            case ("M", true): if let i = Int64(numText) { exactSeconds = try checked(exactSeconds, i, 60) } else { seconds += v * 60 }
             case ("S", true):
                 // Exact: whole seconds and up to nine fraction digits.
                 let bits = numText.split(separator: ".", omittingEmptySubsequences: false)
                 if bits.count <= 2, let whole = Int64(bits[0].isEmpty || bits[0] == "-" ? bits[0] + "0" : bits[0]) {
                     let negative = numText.hasPrefix("-")
-                    exactSeconds += whole
+                    exactSeconds = try checked(exactSeconds, whole, 1)
                     if bits.count == 2 {
                         var frac = String(bits[1].prefix(9))
                         while frac.count < 9 { frac += "0" }
@@ -842,7 +868,7 @@ enum TemporalOps {
 
     static func addMonthsClamped(_ days: Int64, _ months: Int64) -> Int64 {
         let (y, m, d) = civil(days)
-        let total = y * 12 + (m - 1) + months
+        let total = y &* 12 &+ (m - 1) &+ months
         let ny = floorDiv(total, 12), nm = floorMod(total, 12) + 1
         return daysFromCivil(ny, nm, min(d, daysInMonth(ny, nm)))
     }
@@ -850,38 +876,37 @@ enum TemporalOps {
     static func plus(_ t: Temporal, _ months: Int64, _ days: Int64, _ seconds: Int64, _ nanos: Int64) -> Temporal {
         switch t {
         case .date(let d):
-            let base = addMonthsClamped(d, months) + days
+            let base = addMonthsClamped(d, months) &+ days
             // Only whole days of the time part apply to a date.
-            let total = seconds * nanosPerSecond + nanos
-            return .date(days: base + total / nanosPerDay)
+            return .date(days: base &+ seconds / 86_400 &+ (seconds % 86_400 * nanosPerSecond + nanos) / nanosPerDay)
         case .localTime(let n):
             return .localTime(nanos: floorMod(n + floorMod(seconds, 86_400) * nanosPerSecond + nanos, nanosPerDay))
         case .time(let n, let o):
             return .time(nanos: floorMod(n + floorMod(seconds, 86_400) * nanosPerSecond + nanos, nanosPerDay), offset: o)
         case .localDateTime, .dateTime:
             var p = parts(of: t)
-            let d = addMonthsClamped(p.days!, months) + days
+            let d = addMonthsClamped(p.days!, months) &+ days
             var n = p.nanos! + nanos
             var s = seconds + floorDiv(n, nanosPerSecond)
             n = floorMod(n, nanosPerSecond)
             let nod = p.nanos! / nanosPerSecond
             _ = nod
-            var localSeconds = d * 86_400 + (p.nanos! / nanosPerSecond)
+            var localSeconds = d &* 86_400 &+ (p.nanos! / nanosPerSecond)
             n = floorMod(p.nanos! % nanosPerSecond + nanos, nanosPerSecond)
             s = seconds + floorDiv(p.nanos! % nanosPerSecond + nanos, nanosPerSecond)
             if case .dateTime(_, _, _, let zone) = t {
                 // Calendar part moves local time; the exact part moves the instant.
                 let z = p.zone!
                 let o1 = z.offset(atLocal: localSeconds)
-                let utc = localSeconds - Int64(o1) + s
+                let utc = localSeconds &- Int64(o1) &+ s
                 let o2 = z.offset(atUTC: utc)
                 return .dateTime(seconds: utc, nanos: Int32(n), offset: o2, zone: zone)
             }
-            localSeconds += s
+            localSeconds = localSeconds &+ s
             p.days = nil
             return .localDateTime(seconds: localSeconds, nanos: Int32(n))
         case .duration(let mo, let d, let s, let n):
-            return makeDuration(months: mo + months, days: d + days, seconds: s + seconds, nanos: Int64(n) + nanos)
+            return makeDuration(months: mo &+ months, days: d &+ days, seconds: s &+ seconds, nanos: Int64(n) &+ nanos)
         }
     }
 
@@ -1036,4 +1061,9 @@ enum TemporalOps {
 extension Temporal: CustomStringConvertible {
     /// ISO 8601 text, as Cypher's `toString` renders it.
     public var description: String { TemporalOps.format(self) }
+}
+
+extension Character {
+    /// 0–9 only (Character.isNumber also accepts other scripts' digits and fractions).
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

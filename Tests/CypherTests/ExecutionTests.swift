@@ -124,3 +124,36 @@ struct MoreExecutionTests {
         #expect(r.rows == [[.string("2025-02-28"), .int(1_710_068_400)]])
     }
 }
+
+@Suite("Hostile input")
+struct HostileInputTests {
+    /// Each query must end in a result or a CypherError: no trap on overflow, odd digits or huge values.
+    @Test func extremeArgumentsNeverCrash() {
+        let engine = CypherEngine()
+        let queries = [
+            "RETURN range(-9223372036854775807, 9223372036854775807, 9223372036854775807)",
+            "RETURN range(0, 10, -9223372036854775808)",
+            "RETURN date({year: 1e300})", "RETURN date({year: 9223372036854775807, week: 3})",
+            "RETURN date('٢٠٢٤-01-01')", "RETURN localtime('1٢:00')", "RETURN datetime('2024-01-01T10:00+0٢:00')",
+            "RETURN duration({hours: 9223372036854775807})", "RETURN duration({days: 1e300})",
+            "RETURN date('2024-01-01') + duration({days: 9223372036854775807})",
+            "RETURN datetime({epochSeconds: 1, nanosecond: 999999999999})",
+            "RETURN duration('P1e400D')", "RETURN duration('PT9223372036854775807H')",
+            "RETURN -9223372036854775808 / -1", "RETURN abs(-9223372036854775808)", "RETURN 9223372036854775807 * 2",
+            "RETURN toInteger(1e300)", "RETURN [1,2,3][-9223372036854775808]", "RETURN [1,2,3][0..9223372036854775807]",
+            "RETURN substring('abc', 9223372036854775807)", "RETURN left('abc', 9223372036854775807)",
+            "RETURN round(1.5, 9223372036854775807)", "UNWIND range(1, 3) AS x RETURN x SKIP 9223372036854775807",
+            "MATCH (n)-[*0..9223372036854775807]->(m) RETURN count(*)", "RETURN duration.between(date('-999999999-01-01'), date('+999999999-12-31'))",
+            "RETURN duration({months: 9.2e18}) * 10", "RETURN datetime.fromepochmillis(-9223372036854775808)",
+        ]
+        let g = InMemoryGraph()
+        _ = try? engine.execute("CREATE (:A)-[:R]->(:B)", on: g)
+        for q in queries {
+            do {
+                _ = try engine.execute(q, on: g, limits: .init(timeout: .seconds(2), maxRows: 100_000))
+            } catch {
+                #expect(!error.kind.isEmpty, "\(q)")
+            }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Cypher
 
@@ -92,6 +93,9 @@ struct ParserTests {
             "RETURN [x IN [1,2,3] WHERE x > 1 | x * 2], {a: 1, b: [null]}, CASE WHEN true THEN 'y' ELSE \"n\" END",
             "MATCH p = (a)-->(b) OPTIONAL MATCH (b)<-[:R]-(c) DETACH DELETE a RETURN nodes(p), any(x IN [] WHERE x)",
             "CREATE (a:X {s: 'it\\'s'})-[:R {w: 0x1F}]->(b:Y) /* c */ RETURN a.s // end",
+            "RETURN date({year: 2024, week: 3}) + duration('P1Y2M3DT4H5.5S'), datetime('2024-01-01T10:00+01:00[Europe/Stockholm]').epochMillis",
+            "RETURN range(-9223372036854775807, 10, 3)[-2..], toInteger('12'), split('a,b', ','), reduce(s = 0, x IN [1,2] | s + x)",
+            "WITH localtime('12:31:14.645') AS t RETURN localtime.truncate('second', t, {nanosecond: 2}), duration.between(date('2020-02-29'), date('2021-02-28'))",
         ]
         var rng = SplitMix(seed: 0x5eed)
         let engine = CypherEngine()
@@ -99,7 +103,9 @@ struct ParserTests {
         _ = try? engine.execute("CREATE (:A {x: 1, y: 2})-[:T]->(:B {x: 2})-[:R]->(:A {x: 3})", on: graph)
         let alphabet = Array("()[]{}<>-:.,;|*+/%^=~'\"`$\\ 0123456789abcXYZ\n\u{0}é".unicodeScalars)
         let clock = ContinuousClock()
-        let end = clock.now + .seconds(2)
+        // CYPHER_FUZZ_SECONDS lengthens the run for a deeper search; make test uses the 2 s default.
+        let seconds = Int(ProcessInfo.processInfo.environment["CYPHER_FUZZ_SECONDS"] ?? "") ?? 2
+        let end = clock.now + .seconds(seconds)
         var iterations = 0
         while clock.now < end {
             var s = Array(seeds[Int(rng.next() % UInt64(seeds.count))].unicodeScalars)
