@@ -57,7 +57,7 @@ public struct GraphBench: AsyncParsableCommand {
         record("import_entities_per_s", Double(imported.nodes + imported.relationships) / importSeconds)
         say("import: \(imported.nodes) nodes + \(imported.relationships) relationships in \(fmt(importSeconds)) s")
 
-        var rng = BenchRandom(seed: 7)
+        var rng = GraphBenchRandom(seed: 7)
         let creators = (0..<queries).map { _ in Int64(rng.next() % UInt64(users)) + 1 }
 
         // Q1: creator by indexed id, all properties.
@@ -162,7 +162,7 @@ public struct GraphBench: AsyncParsableCommand {
         return median(medians)
     }
 
-    private func q5(_ store: GraphStore, _ content: [NodeID], clients: Int, rng: inout BenchRandom) throws -> Double {
+    private func q5(_ store: GraphStore, _ content: [NodeID], clients: Int, rng: inout GraphBenchRandom) throws -> Double {
         let clock = ContinuousClock()
         var batches: [[(NodeID, Int64)]] = []
         for b in 0..<100 {
@@ -174,7 +174,7 @@ public struct GraphBench: AsyncParsableCommand {
     }
 
     private func q5Concurrent(_ store: GraphStore, _ content: [NodeID], clients: Int, seed: UInt64) async throws -> Double {
-        var rng = BenchRandom(seed: seed)
+        var rng = GraphBenchRandom(seed: seed)
         var batches: [[(NodeID, Int64)]] = []
         for b in 0..<100 {
             batches.append((0..<100).map { i in (content[Int(rng.next() % UInt64(content.count))], Int64(1_000_000 + b * 100 + i)) })
@@ -205,7 +205,7 @@ private func insertMetrics(_ txn: WriteTransaction, _ batch: [(NodeID, Int64)]) 
 
 /// Q4 through the Swift API: one pass over CREATED to map content to creator, one over PERFORMS reading only
 /// `engagement` from each relationship record (no metric node is decoded). Node ids index dense arrays.
-func creatorEngagement(_ txn: ReadTransaction) throws -> [(Int64, Int, Double)] {
+private func creatorEngagement(_ txn: ReadTransaction) throws -> [(Int64, Int, Double)] {
     guard let engagementKey = try txn.propertyKey("engagement"), let idKey = try txn.propertyKey("id") else { return [] }
     let limit = Int(try txn.nodeIDLimit())
     guard limit < 1 << 28 else { throw GraphError(.invalidValue(field: "nodes"), "node ids too sparse for this aggregation") }
@@ -239,7 +239,7 @@ func creatorEngagement(_ txn: ReadTransaction) throws -> [(Int64, Int, Double)] 
 }
 
 /// SplitMix64, identical in the Python and C reference scripts, so every engine queries the same creators.
-struct BenchRandom {
+private struct GraphBenchRandom {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
