@@ -41,8 +41,11 @@ function adoptStyles() {
 async function showInvoice(panel, id, refresh) {
   panel.querySelector('.invoice-view')?.remove();
   const [invoice, html] = await Promise.all([api(`/api/v1/billing/invoices/${id}`), api(`/api/v1/billing/invoices/${id}/html`)]);
-  const page = new DOMParser().parseFromString(html, 'text/html');
-  const css = [...page.querySelectorAll('style')].map(s => s.textContent).join('\n')
+  // Take the stylesheets out as text before parsing: a parsed <style> would trip the admin page's CSP.
+  const styles = [];
+  const markup = html.replace(/<style[^>]*>([\s\S]*?)<\/style>/gi, (_, text) => { styles.push(text); return ''; });
+  const page = new DOMParser().parseFromString(markup, 'text/html');
+  const css = styles.join('\n')
     .replace(/(^|})\s*body\b/g, '$1 .invoice-body').replace(/(^|})\s*html\b/g, '$1 .invoice-body');
   if (invoiceSheet) document.adoptedStyleSheets = document.adoptedStyleSheets.filter(s => s !== invoiceSheet);
   invoiceSheet = new CSSStyleSheet();
@@ -50,7 +53,8 @@ async function showInvoice(panel, id, refresh) {
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, invoiceSheet];
   const body = el('div', { class: 'invoice-body' });
   for (const node of [...page.body.childNodes]) body.append(document.importNode(node, true));
-  for (const s of body.querySelectorAll('script, style')) s.remove();
+  for (const s of body.querySelectorAll('script, style, link')) s.remove();
+  for (const s of body.querySelectorAll('[style]')) s.removeAttribute('style');
   const status = el('p', { role: 'status' });
   const actions = el('div', { class: 'invoice-actions' },
     el('button', { type: 'button', onclick: () => {
