@@ -41,6 +41,24 @@ final class Evaluator {
 
     static func aggregateKey(_ id: Int) -> String { "\u{0}agg\(id)" }
 
+    static let maxValueDepth = 512
+
+    /// Nesting depth of lists/maps, stopping early once past `limit`.
+    static func nestingDepth(_ v: Value, limit: Int) -> Int {
+        var deepest = 0
+        var stack: [(Value, Int)] = [(v, 0)]
+        while let (x, d) = stack.popLast() {
+            deepest = Swift.max(deepest, d)
+            if deepest > limit { return deepest }
+            switch x {
+            case .list(let l): for e in l { if case .list = e { stack.append((e, d + 1)) } else if case .map = e { stack.append((e, d + 1)) } }
+            case .map(let m): for e in m.values { if case .list = e { stack.append((e, d + 1)) } else if case .map = e { stack.append((e, d + 1)) } }
+            default: break
+            }
+        }
+        return deepest
+    }
+
     func eval(_ e: Expr, _ row: Row) throws -> Value {
         switch e {
         case .literal(let v): return v
@@ -171,10 +189,15 @@ final class Evaluator {
             }
             var inner = row
             inner[acc] = try eval(initial, row)
-            for item in items {
+            for (k, item) in items.enumerated() {
                 try checkCancelled()
                 inner[v] = item
                 inner[acc] = try eval(body, inner)
+                // reduce() is the one way to build values of unbounded depth; keep them shallow enough
+                // for the recursive comparisons and encoders.
+                if k & 15 == 15, Evaluator.nestingDepth(inner[acc]!, limit: Evaluator.maxValueDepth) > Evaluator.maxValueDepth {
+                    throw CypherError.argument("NumberOutOfRange", "values may nest at most \(Evaluator.maxValueDepth) levels")
+                }
             }
             return inner[acc] ?? .null
         case .patternComprehension(let pathVar, let pattern, let filter, let map):

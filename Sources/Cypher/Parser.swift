@@ -2,6 +2,8 @@
 /// gives a `SyntaxError` instead of exhausting the stack.
 struct Parser {
     static let maxDepth = 150
+    /// Clauses per single query; also bounds how deep values built clause by clause (collect of collect…) get.
+    static let maxClauses = 1000
 
     private let tokens: TokenStream
     private var lexer: Lexer { tokens.lexer }
@@ -109,6 +111,9 @@ struct Parser {
             let at = pos()
             guard let c = try clause() else { break }
             clauses.append(c); positions.append(at)
+            if clauses.count > Parser.maxClauses {
+                throw .syntax("QueryTooLarge", "a query may have at most \(Parser.maxClauses) clauses", at: at)
+            }
         }
         if clauses.isEmpty { throw unexpected("expected a clause") }
         return (clauses, positions)

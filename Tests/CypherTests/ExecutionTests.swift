@@ -157,3 +157,20 @@ struct HostileInputTests {
         }
     }
 }
+
+@Suite("Value depth")
+struct ValueDepthTests {
+    @Test func reduceCannotBuildUnboundedDepth() {
+        do {
+            _ = try CypherEngine().execute("RETURN reduce(l = [], x IN range(1, 200000) | [l]) AS deep", on: InMemoryGraph())
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.detail == "NumberOutOfRange")
+        }
+    }
+
+    @Test func wideReduceStillWorks() throws {
+        let r = try CypherEngine().execute("RETURN size(reduce(l = [], x IN range(1, 2000) | l + [x])) AS n", on: InMemoryGraph())
+        #expect(r.rows == [[.int(2000)]])
+    }
+}
