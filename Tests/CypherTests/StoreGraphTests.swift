@@ -82,3 +82,42 @@ struct StoreGraphTests {
         }
     }
 }
+
+@Suite("App-shaped queries on the store")
+struct AppQueryTests {
+    @Test func creatorContentMetricsFlow() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cypher-app-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try GraphStore(directory: dir)
+        defer { store.close() }
+        let engine = CypherEngine()
+        let write = """
+            MERGE (u:User {id: $userId}) ON CREATE SET u.created = datetime($now)
+            CREATE (c:Content {id: $contentId, title: $title})
+            CREATE (u)-[:CREATED {timestamp: datetime($now)}]->(c)
+            WITH c UNWIND $metrics AS m
+            CREATE (c)-[:PERFORMS {engagement: m.engagement}]->(:Metric {views: m.views, at: date(m.day)})
+            """
+        for (i, title) in ["a", "b"].enumerated() {
+            let params: [String: Value] = [
+                "userId": .int(1), "contentId": .int(Int64(10 + i)), "title": .string(title), "now": .string("2026-01-0\(i + 1)T10:00:00Z"),
+                "metrics": .list([.map(["views": .int(100), "engagement": .float(0.5), "day": .string("2026-01-01")]),
+                                  .map(["views": .int(Int64(50 * (i + 1))), "engagement": .float(0.25), "day": .string("2026-01-02")])]),
+            ]
+            _ = try store.writeSync { tx in try engine.execute(write, parameters: params, on: StoreGraph(tx)).stats.nodesCreated }
+        }
+        let r = try store.read { tx in
+            try engine.execute("""
+                MATCH (u:User {id: $id})-[:CREATED]->(c:Content)
+                OPTIONAL MATCH (c)-[p:PERFORMS]->(m:Metric) WHERE m.at >= date('2026-01-02')
+                RETURN c.title AS title, sum(m.views) AS views, count(DISTINCT m) AS metrics
+                ORDER BY views DESC
+                """, parameters: ["id": .int(1)], on: StoreGraph(tx))
+        }
+        #expect(r.columns == ["title", "views", "metrics"])
+        #expect(r.rows == [[.string("b"), .int(100), .int(1)], [.string("a"), .int(50), .int(1)]])
+        let users = try store.read { tx in try engine.execute("MATCH (u:User) RETURN count(u) AS n, u.created.year AS y", on: StoreGraph(tx)).rows }
+        #expect(users == [[.int(1), .int(2026)]])
+    }
+}
