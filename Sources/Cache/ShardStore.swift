@@ -1,9 +1,8 @@
 import Glibc
 
-/// One entry's bookkeeping: 32 bytes, kept in a flat array so the LRU links are indices, not references.
+/// One entry's bookkeeping: 24 bytes of plain data (the storage reference lives in a parallel array,
+/// so reading a slot never retains anything), kept in a flat array so LRU links are indices.
 struct Slot {
-    /// Key UTF-8 bytes, then the value: raw, or (flag `compressed`) a 4-byte length and a deflate stream.
-    var storage: [UInt8]
     /// Absolute expiry in clock nanoseconds.
     var expiresAt: Int64
     var prev: Int32
@@ -45,12 +44,16 @@ struct ShardStore: Sendable {
     static let maximumSlots = 1 << 24 - 1
 
     var slots: [Slot] = []
+    /// Per slot: key UTF-8 bytes, then the value: raw, or (flag `compressed`) a 4-byte length and a
+    /// deflate stream. Empty for free slots.
+    var storages: [[UInt8]] = []
     var freeHead: Int32 = -1
     var buckets: [UInt32]
     var bucketMask: Int
     var live = 0
     var tiers: [TierState]
-    var sketch: FrequencySketch
+    /// Holds raw pointers into memory owned by the sketch; like `codec`, reached only under the shard's `Mutex`.
+    nonisolated(unsafe) var sketch: FrequencySketch
     var tagIndex: [String: Set<Int32>] = [:]
     var slotTags: [Int32: [String]] = [:]
     /// Created on first use. Reached only through the owning shard's `Mutex`, which serializes every
@@ -92,7 +95,7 @@ struct ShardStore: Sendable {
     @inline(__always)
     private func keyMatches(_ s: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         if key.isEmpty { return true }
-        return slots[s].storage.withUnsafeBufferPointer { stored in
+        return storages[s].withUnsafeBufferPointer { stored in
             memcmp(stored.baseAddress!, key.baseAddress!, key.count) == 0
         }
     }
@@ -127,13 +130,14 @@ struct ShardStore: Sendable {
         } else {
             promote(s, now: now)
         }
-        let slot = slots[Int(s)]
-        if slot.flags & Slot.compressed != 0 {
+        let i = Int(s)
+        let keyLength = Int(slots[i].keyLength)
+        if slots[i].flags & Slot.compressed != 0 {
             // Too large for hot, so it stayed compressed where it was: hand out an inflated copy.
-            guard let raw = codec?.decompress(slot.storage, keyLength: Int(slot.keyLength)) else { return nil }
-            return CachedBytes(storage: raw, offset: Int(slot.keyLength))
+            guard let raw = codec?.decompress(storages[i], keyLength: keyLength) else { return nil }
+            return CachedBytes(storage: raw, offset: keyLength)
         }
-        return CachedBytes(storage: slot.storage, offset: Int(slot.keyLength))
+        return CachedBytes(storage: storages[i], offset: keyLength)
     }
 
     @inline(__always)
@@ -147,7 +151,7 @@ struct ShardStore: Sendable {
     private mutating func promote(_ s: Int32, now: Int64) {
         let i = Int(s)
         let from = Int(slots[i].tier)
-        var storage = slots[i].storage
+        var storage = storages[i]
         var flags = slots[i].flags
         if flags & Slot.compressed != 0 {
             let rawCost = TieredCache.accountedBytes(storageCount: Int(slots[i].keyLength) + rawLength(s), tags: tagCost(s))
@@ -168,16 +172,16 @@ struct ShardStore: Sendable {
             return
         }
         unlink(s)
-        slots[i].storage = storage
+        storages[i] = storage
         slots[i].flags = flags
         link(s, tier: 0)
         rebalance(from: 0, now: now)
     }
 
     private func rawLength(_ s: Int32) -> Int {
-        let slot = slots[Int(s)]
-        return slot.storage.withUnsafeBytes { raw in
-            Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: Int(slot.keyLength), as: UInt32.self)))
+        let keyLength = Int(slots[Int(s)].keyLength)
+        return storages[Int(s)].withUnsafeBytes { raw in
+            Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: keyLength, as: UInt32.self)))
         }
     }
 
@@ -207,8 +211,9 @@ struct ShardStore: Sendable {
         }
         guard live < Self.maximumSlots else { return false }
         let s = allocateSlot(
-            Slot(storage: storage, expiresAt: expiresAt, prev: -1, next: -1, hash: h32,
-                 keyLength: UInt16(key.count), tier: UInt8(tier), flags: tags.isEmpty ? 0 : Slot.tagged))
+            Slot(expiresAt: expiresAt, prev: -1, next: -1, hash: h32,
+                 keyLength: UInt16(key.count), tier: UInt8(tier), flags: tags.isEmpty ? 0 : Slot.tagged),
+            storage: storage)
         indexInsert(s)
         if !tags.isEmpty {
             slotTags[s] = tags
@@ -349,10 +354,10 @@ struct ShardStore: Sendable {
         let flags = slots[i].flags
         guard flags & (Slot.compressed | Slot.incompressible) == 0 else { return }
         let keyLength = Int(slots[i].keyLength)
-        guard slots[i].storage.count - keyLength >= compressionThreshold else { return }
+        guard storages[i].count - keyLength >= compressionThreshold else { return }
         if codec == nil { codec = DeflateCodec() }
-        if let packed = codec!.compress(slots[i].storage, keyLength: keyLength) {
-            slots[i].storage = packed
+        if let packed = codec!.compress(storages[i], keyLength: keyLength) {
+            storages[i] = packed
             slots[i].flags = flags | Slot.compressed
         } else {
             slots[i].flags = flags | Slot.incompressible
@@ -379,7 +384,7 @@ struct ShardStore: Sendable {
                 }
             }
         }
-        slots[i].storage = []
+        storages[i] = []
         slots[i].tier = Slot.free
         slots[i].flags = 0
         slots[i].next = freeHead
@@ -400,7 +405,7 @@ struct ShardStore: Sendable {
     mutating func invalidate(prefix: UnsafeBufferPointer<UInt8>) -> Int {
         var removed = 0
         for i in slots.indices where slots[i].tier != Slot.free && Int(slots[i].keyLength) >= prefix.count {
-            let matches = prefix.isEmpty || slots[i].storage.withUnsafeBufferPointer { stored in
+            let matches = prefix.isEmpty || storages[i].withUnsafeBufferPointer { stored in
                 memcmp(stored.baseAddress!, prefix.baseAddress!, prefix.count) == 0
             }
             if matches {
@@ -437,7 +442,7 @@ struct ShardStore: Sendable {
 
     @inline(__always)
     func entryCost(_ s: Int32) -> Int {
-        TieredCache.accountedBytes(storageCount: slots[Int(s)].storage.count, tags: tagCost(s))
+        TieredCache.accountedBytes(storageCount: storages[Int(s)].count, tags: tagCost(s))
     }
 
     private func tagCost(_ s: Int32) -> Int {
@@ -490,19 +495,22 @@ struct ShardStore: Sendable {
 
     // MARK: Slots and index
 
-    private mutating func allocateSlot(_ slot: Slot) -> Int32 {
+    private mutating func allocateSlot(_ slot: Slot, storage: [UInt8]) -> Int32 {
         live += 1
         if freeHead >= 0 {
             let s = freeHead
             freeHead = slots[Int(s)].next
             slots[Int(s)] = slot
+            storages[Int(s)] = storage
             return s
         }
         if slots.count == slots.capacity {
             // Grow by a quarter, not double: unused slot capacity is memory every entry pays for.
             slots.reserveCapacity(slots.count + slots.count / 4 + 16)
+            storages.reserveCapacity(slots.capacity)
         }
         slots.append(slot)
+        storages.append(storage)
         return Int32(slots.count - 1)
     }
 

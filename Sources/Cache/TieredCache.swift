@@ -106,6 +106,8 @@ public final class TieredCache: Sendable {
     private let clock: CacheClock
     private let ttls: [Int64]
     private let shardBudgets: [Int]
+    /// Per tier: the largest per-shard budget of it and the tiers below (the largest entry it accepts).
+    private let largestBudget: [Int]
     private let invalidationEpoch = Atomic<UInt64>(0)
 
     /// Creates an empty cache.
@@ -135,6 +137,7 @@ public final class TieredCache: Sendable {
         let shardBudgets = CacheTier.allCases.map { configuration[$0].byteBudget / count }
         self.ttls = ttls
         self.shardBudgets = shardBudgets
+        largestBudget = (0..<3).map { shardBudgets[$0...].max() ?? 0 }
         // The sketch starts small and grows with the live entry count: sizing it from the budget would
         // cost gigabytes for a large budget of large values.
         let expected = 64
@@ -212,8 +215,33 @@ public final class TieredCache: Sendable {
     ///   per-shard budget; the cache is then unchanged.
     @discardableResult
     public func set(
-        _ key: String, _ value: some Collection<UInt8>, tier: CacheTier = .hot, ttl: Duration? = nil,
+        _ key: String, _ value: [UInt8], tier: CacheTier = .hot, ttl: Duration? = nil,
         tags: [String] = [], token: CacheFillToken? = nil
+    ) throws(CacheError) -> Bool {
+        try value.withUnsafeBytes { bytes in
+            Result { () throws(CacheError) -> Bool in try store(key, bytes, tier: tier, ttl: ttl, tags: tags, token: token) }
+        }.get()
+    }
+
+    /// Stores any collection of bytes; see ``set(_:_:tier:ttl:tags:token:)``, of which this is the
+    /// generic form (the bytes are gathered into an array first unless they are contiguous).
+    @discardableResult
+    public func set(
+        _ key: String, bytes value: some Collection<UInt8>, tier: CacheTier = .hot, ttl: Duration? = nil,
+        tags: [String] = [], token: CacheFillToken? = nil
+    ) throws(CacheError) -> Bool {
+        let stored = value.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(CacheError) -> Bool in
+                try store(key, UnsafeRawBufferPointer(buffer), tier: tier, ttl: ttl, tags: tags, token: token)
+            }
+        }
+        if let stored { return try stored.get() }
+        return try set(key, Array(value), tier: tier, ttl: ttl, tags: tags, token: token)
+    }
+
+    private func store(
+        _ key: String, _ value: UnsafeRawBufferPointer, tier: CacheTier, ttl: Duration?,
+        tags: [String], token: CacheFillToken?
     ) throws(CacheError) -> Bool {
         var key = key
         key.makeContiguousUTF8()
@@ -228,25 +256,23 @@ public final class TieredCache: Sendable {
             throw CacheError(.invalidConfiguration, "an entry's TTL must be positive, got \(ttl)")
         }
         let valueCount = value.count
-        let cost = Self.accountedBytes(storageCount: keyCount + valueCount, tags: ShardStore.tagCost(tags))
-        let limit = shardBudgets[tier.rawValue...].max() ?? 0
+        let tagCost = tags.isEmpty ? 0 : ShardStore.tagCost(tags)
+        let cost = Self.accountedBytes(storageCount: keyCount + valueCount, tags: tagCost)
+        let limit = largestBudget[tier.rawValue]
         guard cost <= limit else {
             throw CacheError(.valueTooLarge,
                 "an entry of \(cost) bytes (key \(keyCount), value \(valueCount)) exceeds the \(tier) tier's per-shard budget of \(limit) bytes")
         }
         // Build the storage outside the lock: key bytes then value bytes, exactly sized.
         let storage = [UInt8](unsafeUninitializedCapacity: keyCount + valueCount) { out, count in
-            var i = 0
-            for byte in key.utf8 { out[i] = byte; i += 1 }
-            if let done = value.withContiguousStorageIfAvailable({ src -> Bool in
-                UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: out[keyCount...])).copyMemory(from: UnsafeRawBufferPointer(src))
-                return true
-            }), done {
-                i += valueCount
-            } else {
-                for byte in value { out[i] = byte; i += 1 }
+            let raw = UnsafeMutableRawBufferPointer(out)
+            _ = key.utf8.withContiguousStorageIfAvailable { k in
+                raw.copyMemory(from: UnsafeRawBufferPointer(k))
             }
-            count = i
+            if valueCount > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: raw[keyCount...]).copyMemory(from: value)
+            }
+            count = keyCount + valueCount
         }
         let now = clock.nanoseconds()
         let lifetime = ttl?.nanoseconds ?? ttls[tier.rawValue]
