@@ -360,16 +360,16 @@ struct BillingHandlers: Sendable {
         let store = self.store
         let list = try run { () async throws -> [Payment] in
             if let invoiceID { return try await store.payments(invoiceID: invoiceID) }
-            // The latest invoices' payments: page from the end of the id-ordered listing.
-            var all: [Invoice] = []
-            var after: Int64 = 0
-            while true {
-                let chunk = try await store.invoices(limit: 1000, after: after)
-                all.append(contentsOf: chunk)
-                if all.count > 2000 { all.removeFirst(all.count - 2000) }
-                guard chunk.count == 1000, let last = chunk.last else { break }
-                after = last.id
+            // The latest invoices' payments. The listing is id-ascending, so find the highest invoice id by
+            // galloping then bisecting over `after` (O(log n) primary-key probes), then read the last 500 invoices.
+            func exists(after: Int64) async throws -> Bool { !(try await store.invoices(limit: 1, after: after)).isEmpty }
+            var low: Int64 = 0, high: Int64 = 1
+            while try await exists(after: high) { low = high; high *= 2 }
+            while high - low > 1 {
+                let mid = low + (high - low) / 2
+                if try await exists(after: mid) { low = mid } else { high = mid }
             }
+            let all = try await store.invoices(limit: 500, after: max(0, high - 500))
             var out: [Payment] = []
             for inv in all.reversed() where inv.amountPaid.minor > 0 || inv.amountRefunded.minor > 0 {
                 out.append(contentsOf: try await store.payments(invoiceID: inv.id))
