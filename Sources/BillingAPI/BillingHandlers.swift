@@ -264,8 +264,10 @@ struct BillingHandlers: Sendable {
 
     func invoices(_ request: Request) throws -> Response {
         let reader = BodyReader(request: request)
-        try reader.allowQuery(["limit", "after", "status", "customer_id"])
+        try reader.allowQuery(["limit", "after", "status", "customer_id", "latest"])
         let limit = try reader.limit(), after = try reader.after()
+        let latest = request.queryValue("latest")
+        guard latest == nil || latest == "true" || latest == "false" else { throw APIError.invalidField("latest", "must be true or false") }
         var status: InvoiceStatus?
         if let text = request.queryValue("status") {
             guard let s = InvoiceStatus(rawValue: text) else { throw APIError.invalidField("status", "must be one of draft, open, paid, void") }
@@ -273,6 +275,11 @@ struct BillingHandlers: Sendable {
         }
         let customerID = try reader.queryID("customer_id")
         let store = self.store
+        if latest == "true" {
+            guard request.queryValue("after") == nil else { throw APIError.invalidField("after", "does not combine with latest=true") }
+            let list = try run { [status] in try await Self.latestInvoices(store, count: limit, customerID: customerID, status: status) }
+            return page(list.reversed().map(BillingJSON.invoice), lastID: nil, full: false)
+        }
         let list = try run { [status] in try await store.invoices(customerID: customerID, status: status, limit: limit, after: after) }
         return page(list.map(BillingJSON.invoice), lastID: list.last?.id, full: list.count == limit)
     }
@@ -360,16 +367,8 @@ struct BillingHandlers: Sendable {
         let store = self.store
         let list = try run { () async throws -> [Payment] in
             if let invoiceID { return try await store.payments(invoiceID: invoiceID) }
-            // The latest invoices' payments. The listing is id-ascending, so find the highest invoice id by
-            // galloping then bisecting over `after` (O(log n) primary-key probes), then read the last 500 invoices.
-            func exists(after: Int64) async throws -> Bool { !(try await store.invoices(limit: 1, after: after)).isEmpty }
-            var low: Int64 = 0, high: Int64 = 1
-            while try await exists(after: high) { low = high; high *= 2 }
-            while high - low > 1 {
-                let mid = low + (high - low) / 2
-                if try await exists(after: mid) { low = mid } else { high = mid }
-            }
-            let all = try await store.invoices(limit: 500, after: max(0, high - 500))
+            // The latest invoices' payments.
+            let all = try await Self.latestInvoices(store, count: 500, customerID: nil, status: nil)
             var out: [Payment] = []
             for inv in all.reversed() where inv.amountPaid.minor > 0 || inv.amountRefunded.minor > 0 {
                 out.append(contentsOf: try await store.payments(invoiceID: inv.id))
@@ -378,6 +377,34 @@ struct BillingHandlers: Sendable {
             return Array(out.sorted { $0.id > $1.id }.prefix(limit))
         }
         return .json(.object(["data": .array(list.map(BillingJSON.payment)), "next_cursor": .null]))
+    }
+
+    /// The last `count` invoices by id (newest last). The listing is id-ascending, so the highest id is found by
+    /// galloping then bisecting over the `after` cursor (O(log n) primary-key probes).
+    static func latestInvoices(_ store: BillingStore, count: Int, customerID: Int64?, status: InvoiceStatus?) async throws -> [Invoice] {
+        func exists(after: Int64) async throws -> Bool { !(try await store.invoices(limit: 1, after: after)).isEmpty }
+        var low: Int64 = 0, high: Int64 = 1
+        while try await exists(after: high) { low = high; high *= 2 }
+        while high - low > 1 {
+            let mid = low + (high - low) / 2
+            if try await exists(after: mid) { low = mid } else { high = mid }
+        }
+        if customerID == nil && status == nil { return try await store.invoices(limit: count, after: max(0, high - Int64(count))) }
+        // Filtered: widen the window backwards until it holds `count` matches or reaches the start.
+        var window = Int64(count) * 4
+        while true {
+            let start = max(0, high - window)
+            var found: [Invoice] = []
+            var after = start
+            while true {
+                let chunk = try await store.invoices(customerID: customerID, status: status, limit: 1000, after: after)
+                found.append(contentsOf: chunk)
+                guard chunk.count == 1000, let last = chunk.last else { break }
+                after = last.id
+            }
+            if found.count >= count || start == 0 { return Array(found.suffix(count)) }
+            window *= 4
+        }
     }
 
     func recordPayment(_ request: Request) throws -> Response {

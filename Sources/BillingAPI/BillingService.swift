@@ -74,7 +74,7 @@ public final class BillingService: Sendable {
         router.post("/api/v1/billing/subscriptions/{id}/cancel", write("Cancel now or at period end {at_period_end}.")) { try h.cancel($0) }
         router.post("/api/v1/billing/subscriptions/{id}/change-plan", write("Upgrade at once (prorated) or downgrade at period end {plan_code, proration?}.")) { try h.changePlan($0) }
 
-        router.get("/api/v1/billing/invoices", read("Invoices in id order (status, customer_id, limit, after).")) { try h.invoices($0) }
+        router.get("/api/v1/billing/invoices", read("Invoices in id order (status, customer_id, limit, after), or the newest first with latest=true.")) { try h.invoices($0) }
         router.post("/api/v1/billing/invoices", write("Create a draft invoice of one-off charges {customer_id, items: [{description, amount, quantity?}]}.")) { try h.createInvoice($0) }
         router.get("/api/v1/billing/invoices/{id}", read("One invoice with lines, payments and credit notes.")) { try h.invoice($0) }
         router.get("/api/v1/billing/invoices/{id}/html", read("The invoice as a printable HTML page.")) { try h.invoiceHTML($0) }

@@ -95,6 +95,11 @@ import Testing
         #expect(voided["invoice"]?["status"]?.stringValue == "void")
         #expect(voided["credit_note"]?["amount"]?.money ?? (0, "") == (500, "USD"))
         #expect(await h.call(.GET, "/api/v1/billing/invoices", query: [("status", "void")]).data.count == 1)
+        let newest = await h.call(.GET, "/api/v1/billing/invoices", query: [("latest", "true"), ("limit", "2")])
+        #expect(newest.data.map { $0["id"]?.intValue } == [open, iid], "newest first")
+        let newestOpen = await h.call(.GET, "/api/v1/billing/invoices", query: [("latest", "true"), ("status", "paid")])
+        #expect(newestOpen.data.map { $0["id"]?.intValue } == [iid])
+        #expect(await h.call(.GET, "/api/v1/billing/invoices", query: [("latest", "yes")]).errorFields == ["latest"])
 
         let cancel = await h.call(.POST, "/api/v1/billing/subscriptions/\(sid)/cancel", body: #"{"at_period_end": false}"#)
         #expect(cancel["status"]?.stringValue == "canceled")

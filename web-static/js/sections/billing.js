@@ -98,8 +98,7 @@ const tabs = {
         s.cancel_at_period_end ? 'yes' : 'no', s.pending_plan_code || '—']));
   },
   Invoices: async (panel, refresh) => {
-    const { data } = await api('/api/v1/billing/invoices?limit=1000');
-    const latest = data.slice(-200).reverse();
+    const { data: latest } = await api('/api/v1/billing/invoices?latest=true&limit=200');
     return table('Invoices (latest first)', ['Number', 'Status', 'Total', 'Due', 'Period', 'Actions'],
       latest.map(i => [i.number || `draft #${i.id}`, i.status, formatMoney(i.total), formatMoney(i.amount_due),
         i.period_start ? `${date(i.period_start)} – ${date(i.period_end)}` : '—',
