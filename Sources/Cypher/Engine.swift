@@ -117,6 +117,7 @@ public final class CypherEngine: Sendable {
         let deadline = limits.timeout.map { ContinuousClock.now + $0 }
         let ev = Evaluator(graph: graph, parameters: parameters, deadline: deadline)
         let exec = Executor(ev: ev, maxRows: limits.maxRows)
+        exec.profiling = st.profile
         exec.procedures = registered.withLock { $0 }.merging(procedures) { _, new in new }
         do {
             try graph.begin(write: prepared.isWrite)
@@ -130,7 +131,9 @@ public final class CypherEngine: Sendable {
             try graph.commit()
             var plan: [String]? = nil
             if st.profile {
-                plan = Planner.describe(st, graph: graph) + ["rows: \(rows.count), time: \(ContinuousClock.now - start)"]
+                plan = Planner.describe(st, graph: graph)
+                    + exec.profile.map { "profile \($0.clause): rows \($0.rows), time \($0.time)" }
+                    + ["rows: \(rows.count), time: \(ContinuousClock.now - start)"]
             }
             return QueryResult(columns: columns, rows: out, stats: exec.stats, plan: plan)
         } catch let e as CypherError {

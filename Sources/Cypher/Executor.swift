@@ -6,6 +6,15 @@ final class Executor {
     var stats = QueryStats()
     let maxRows: Int
     var procedures: [String: Procedure] = [:]
+    /// PROFILE: rows out of and time spent in each clause, in execution order.
+    var profiling = false
+    var profile: [ClauseProfile] = []
+
+    struct ClauseProfile {
+        var clause: String
+        var rows: Int
+        var time: Duration
+    }
 
     init(ev: Evaluator, maxRows: Int) {
         self.ev = ev
@@ -38,6 +47,10 @@ final class Executor {
         var columns: [String] = []
         for clause in clauses {
             try ev.checkCancelled()
+            let started = profiling ? ContinuousClock.now : nil
+            defer {
+                if let started { profile.append(ClauseProfile(clause: Planner.clauseName(clause), rows: rows.count, time: ContinuousClock.now - started)) }
+            }
             switch clause {
             case .match(let optional, let patterns, let filter):
                 var out: [Row] = []

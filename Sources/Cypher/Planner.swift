@@ -36,6 +36,22 @@ enum Planner {
         return lines
     }
 
+    /// A short operator name for a clause (PROFILE rows).
+    static func clauseName(_ c: Clause) -> String {
+        switch c {
+        case .match(let optional, _, _): return optional ? "OptionalMatch" : "Match"
+        case .unwind(_, let v): return "Unwind(\(v))"
+        case .with(let p): return "With(" + p.items.map(\.name).joined(separator: ", ") + ")"
+        case .ret(let p): return "Return(" + p.items.map(\.name).joined(separator: ", ") + ")"
+        case .create: return "Create"
+        case .merge: return "Merge"
+        case .set: return "Set"
+        case .remove: return "Remove"
+        case .delete(_, let detach): return detach ? "DetachDelete" : "Delete"
+        case .call(let name, _, _): return "ProcedureCall(\(name))"
+        }
+    }
+
     private static func projectionLine(_ name: String, _ p: Projection) -> String {
         var s = name + "(" + p.items.map(\.name).joined(separator: ", ") + ")"
         if p.items.contains(where: { $0.expr.containsAggregate }) { s = "EagerAggregation → " + s }

@@ -110,6 +110,8 @@ struct MoreExecutionTests {
         #expect(r.rows.count == 2)
         #expect(r.plan?.first == "NodeByLabelScan(n:N)")
         #expect(r.plan?.last?.hasPrefix("rows: 2") == true)
+        #expect(r.plan?.contains { $0.hasPrefix("profile Match: rows 2") } == true)
+        #expect(r.plan?.contains { $0.hasPrefix("profile Return(i): rows 2") } == true)
     }
 
     @Test func mergeIsIdempotentAcrossRows() throws {
