@@ -60,7 +60,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "studio",
-            dependencies: ["StudioServer", "Graph", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "StudioServer", "Graph", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "HTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -1,3 +1,4 @@
+import AccountsAPI
 import FoundationEssentials
 import Glibc
 import HTTP
@@ -37,8 +38,22 @@ public struct Configuration: Sendable {
         case listen
     }
 
-    /// Every setting the daemon reads.
-    public static let schema: [Setting] = [
+    /// Every setting the daemon reads: its own, then those the modules declare.
+    public static let schema: [Setting] = coreSchema + AccountsSettings.keys.map { key in
+        let kind: Kind
+        if let choices = key.choices {
+            kind = .choice(choices)
+        } else if let range = key.range {
+            kind = .integer(range)
+        } else if case .bool = key.defaultValue {
+            kind = .boolean
+        } else {
+            kind = .string
+        }
+        return Setting(key: key.key, kind: kind, defaultValue: key.defaultValue, help: key.help)
+    }
+
+    static let coreSchema: [Setting] = [
         Setting(key: "listen", kind: .listen, defaultValue: .string("127.0.0.1:8080"), help: "Address and port to serve HTTP on (HOST:PORT; [::1]:PORT for IPv6; port 0 picks a free port)."),
         Setting(key: "data_dir", kind: .string, defaultValue: .string("./var"), help: "Folder for the graph, the database, keys and the lock file; created if missing."),
         Setting(key: "web_root", kind: .string, defaultValue: .string(""), help: "Folder of the admin page; empty means ./web-static, else <binary>/../share/studio/web-static."),
@@ -54,6 +69,17 @@ public struct Configuration: Sendable {
         Setting(key: "events.keepalive_seconds", kind: .integer(1...300), defaultValue: .int(15), help: "Interval of keep-alive comments on /api/v1/events."),
         Setting(key: "graph.max_depth", kind: .integer(1...10), defaultValue: .int(3), help: "Deepest neighbour expansion /api/v1/graph/nodes/{id}/neighbors accepts."),
         Setting(key: "graph.max_page_size", kind: .integer(1...100_000), defaultValue: .int(1000), help: "Largest page (limit) the graph list routes accept."),
+        Setting(key: "billing.stripe_webhook_secret", kind: .string, defaultValue: .string(""), help: "Signing secret of the Stripe webhook endpoint (whsec_…); empty: /api/v1/webhooks/stripe answers 503.", secret: true),
+        Setting(key: "billing.seller.name", kind: .string, defaultValue: .string("Creator Studio"), help: "Seller name printed on invoices."),
+        Setting(key: "billing.seller.address", kind: .string, defaultValue: .string(""), help: "Seller address on invoices, lines separated by newlines."),
+        Setting(key: "billing.seller.country", kind: .string, defaultValue: .string("US"), help: "Seller country (two letters): decides domestic tax and EU reverse charge."),
+        Setting(key: "billing.seller.vat_id", kind: .string, defaultValue: .string(""), help: "Seller VAT id printed on invoices."),
+        Setting(key: "billing.seller.email", kind: .string, defaultValue: .string(""), help: "Seller contact email printed on invoices."),
+        Setting(key: "billing.invoice_series", kind: .string, defaultValue: .string("INV"), help: "Invoice number prefix: INV-2026-000123."),
+        Setting(key: "billing.payment_terms_days", kind: .integer(0...365), defaultValue: .int(14), help: "Days from finalising an invoice to its due date."),
+        Setting(key: "billing.dunning.retry_days", kind: .string, defaultValue: .string("3,5,7"), help: "Days after a failed payment at which it is retried, comma-separated."),
+        Setting(key: "billing.dunning.final_state", kind: .choice(["unpaid", "canceled"]), defaultValue: .string("unpaid"), help: "Subscription state after the last failed retry."),
+        Setting(key: "billing.run_interval_seconds", kind: .integer(60...86_400), defaultValue: .int(3600), help: "How often the daemon runs billing and dunning."),
         Setting(key: "cache.hot_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(32 << 20), help: "Byte budget of the hot cache tier (keys, values and per-entry overhead)."),
         Setting(key: "cache.warm_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(128 << 20), help: "Byte budget of the warm tier (values compressed when that saves space)."),
         Setting(key: "cache.cold_bytes", kind: .integer(0...68_719_476_736), defaultValue: .int(512 << 20), help: "Byte budget of the cold tier (values compressed when that saves space)."),
@@ -182,6 +208,9 @@ public struct Configuration: Sendable {
         values[key] = value
         sources[key] = source
     }
+
+    /// The raw value of a setting (nil for an unknown key).
+    public func value(_ key: String) -> JSONValue? { values[key] }
 
     /// An integer setting.
     public func int(_ key: String) -> Int {

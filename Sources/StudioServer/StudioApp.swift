@@ -1,3 +1,5 @@
+import AccountsAPI
+import BillingAPI
 import BuildInfo
 import Cache
 import Glibc
@@ -37,7 +39,12 @@ public final class StudioApp: Sendable {
     public nonisolated(unsafe) private(set) var routes = Router()
 
     /// Wires the application.
-    public init(configuration: Configuration, dataDirectory: DataDirectory?, resources: Resources, webRoot: String?, logger: Logger, graph: GraphStore? = nil) throws {
+    /// Accounts: authentication, authorisation, rate limits and the account routes (nil: no sign-in, tests only).
+    public let accounts: AccountsService?
+
+    public init(configuration: Configuration, dataDirectory: DataDirectory?, resources: Resources, webRoot: String?, logger: Logger,
+                graph: GraphStore? = nil, accounts: AccountsService? = nil, billing: BillingService? = nil) throws {
+        self.accounts = accounts
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.resources = resources
@@ -59,8 +66,14 @@ public final class StudioApp: Sendable {
         self.openAPIDocument = OpenAPIDocument.load(resources).map { $0.serialized() }
         var router = Router()
         StudioApp.installMiddleware(&router, configuration: configuration)
+        if let accounts {
+            // Before the cache: cache keys include the principal the middleware sets.
+            router.use(accounts.middleware)
+        }
         router.use(responseCache.middleware)
         SystemRoutes.install(on: &router, app: self)
+        accounts?.install(on: &router)
+        billing?.install(on: &router)
         if let graph {
             GraphRoutes.install(on: &router, store: graph, configuration: GraphAPIConfiguration(
                 maxDepth: configuration.int("graph.max_depth"), maxPageSize: configuration.int("graph.max_page_size")))
@@ -151,6 +164,12 @@ public struct Resources: Sendable {
     /// The bytes of a shipped file, or nil.
     public func read(_ name: String) -> [UInt8]? {
         StaticFilesReader.read(directory + "/" + name)
+    }
+
+    /// The path of a shipped file when it exists.
+    public func path(_ name: String) -> String? {
+        let candidate = directory + "/" + name
+        return access(candidate, R_OK) == 0 ? candidate : nil
     }
 
     /// Finds the shipped folder: `explicit` if given, else `./<name>` when it exists, else `<binary>/../share/studio/<name>`.

@@ -56,7 +56,7 @@ enum SystemRoutes {
             return Response(status: 200, headers: headers, body: document)
         }
 
-        router.get("/api/v1/events", RouteInfo(summary: "Server-Sent Events: content.generated, publication.*, metrics.changed, revenue.updated.")) { [weak app] request in
+        router.get("/api/v1/events", RouteInfo(summary: "Server-Sent Events: content.generated, publication.*, metrics.changed, revenue.updated.", access: "viewer")) { [weak app] request in
             guard let app else { throw APIError.unavailable("shutting down") }
             var filter: [String]? = nil
             if let types = request.queryValue("types") {
@@ -67,7 +67,9 @@ enum SystemRoutes {
                 filter = list
             }
             let stream = EventStream()
-            app.events.subscribe(stream, filter: filter)
+            // Admins see every event; others only those addressed to them (or to everyone).
+            let audience = request.principal.flatMap { $0.isAdmin ? nil : $0.userID }
+            app.events.subscribe(stream, filter: filter, audience: audience)
             stream.comment("connected")
             return Response(status: 200, headers: EventStream.responseHeaders, body: .eventStream(stream))
         }

@@ -1,7 +1,14 @@
+import Accounts
+import AccountsAPI
+import Billing
+import BillingAPI
+import Dispatch
+import FoundationEssentials
 import Glibc
 import Graph
 import HTTP
 import Logging
+import Prometheus
 import StudioServer
 
 /// A running daemon: the locked data directory, the stores, the HTTP server and the workers.
@@ -11,16 +18,19 @@ final class Daemon: @unchecked Sendable {
     let logger: Logger
     let dataDirectory: DataDirectory
     let graph: GraphStore
+    let accountStore: AccountStore
     let app: StudioApp
     let server: HTTPServer
     let notifier: SystemdNotifier
     private var timers: [PeriodicThread] = []
 
-    private init(configuration: Configuration, logger: Logger, dataDirectory: DataDirectory, graph: GraphStore, app: StudioApp, server: HTTPServer, notifier: SystemdNotifier) {
+    private init(configuration: Configuration, logger: Logger, dataDirectory: DataDirectory, graph: GraphStore, accountStore: AccountStore,
+                 app: StudioApp, server: HTTPServer, notifier: SystemdNotifier) {
         self.configuration = configuration
         self.logger = logger
         self.dataDirectory = dataDirectory
         self.graph = graph
+        self.accountStore = accountStore
         self.app = app
         self.server = server
         self.notifier = notifier
@@ -38,7 +48,50 @@ final class Daemon: @unchecked Sendable {
         } catch {
             throw HTTPServerError(message: "cannot open the graph store in \(dataDirectory.path)/graph: \(error)")
         }
-        let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger, graph: graph)
+        let settings = AccountsSettings.make(
+            dataDirectory: dataDirectory.path,
+            commonPasswordsPath: resources.path("common-passwords.txt") ?? AccountsSettings.locateCommonPasswords()) { key in configuration.value(key) }
+        let accountStore: AccountStore
+        do {
+            accountStore = try AccountStore.open(path: AccountsSettings.databasePath(dataDirectory: dataDirectory.path), configuration: settings.store)
+        } catch {
+            throw HTTPServerError(message: "cannot open the accounts database in \(dataDirectory.path): \(error)")
+        }
+        let accounts = AccountsService(store: accountStore, configuration: settings.api) { userID, _ in
+            try CreatorNodes.findOrCreate(in: graph, userID: userID)
+        }
+        let billingSettings: BillingSettings
+        do {
+            billingSettings = try BillingSettings.make(dataDirectory: dataDirectory.path, dataFilesDirectory: resources.directory) { key in
+                configuration.value(key)
+            }
+        } catch {
+            throw HTTPServerError(message: "billing configuration: \(error)")
+        }
+        let billingStore: BillingStore
+        do {
+            billingStore = try blockingAwait { try await billingSettings.openStore() }
+        } catch {
+            throw HTTPServerError(message: "cannot open the billing database in \(dataDirectory.path): \(error)")
+        }
+        let startedAt = monotonicNow()
+        let billing = try BillingService(store: billingStore, stripeWebhookSecret: billingSettings.stripeWebhookSecret) {
+            let content = (try? graph.read { txn in (try txn.count(label: "Content"), try txn.count(label: "Metric"), try txn.count(label: "Creator")) }) ?? (0, 0, 0)
+            return .object([
+                "content": .object(["items": .int(Int64(content.0)), "metric_snapshots": .int(Int64(content.1)), "creators": .int(Int64(content.2))]),
+                "system": .object(["uptime_seconds": .int(Int64(monotonicNow() - startedAt))]),
+            ])
+        }
+        let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger,
+                                graph: graph, accounts: accounts, billing: billing)
+        app.addReadinessCheck("accounts") {
+            do {
+                _ = try accountStore.needsSetup()
+                return nil
+            } catch {
+                return "accounts database not readable: \(error)"
+            }
+        }
         app.addReadinessCheck("graph") {
             do {
                 _ = try graph.read { txn in try txn.nodeCount() }
@@ -74,9 +127,45 @@ final class Daemon: @unchecked Sendable {
         try server.start()
 
         let notifier = SystemdNotifier(environment: ProcessEnvironment.current)
-        let daemon = Daemon(configuration: configuration, logger: logger, dataDirectory: dataDirectory, graph: graph, app: app, server: server, notifier: notifier)
+        let daemon = Daemon(configuration: configuration, logger: logger, dataDirectory: dataDirectory, graph: graph, accountStore: accountStore,
+                            app: app, server: server, notifier: notifier)
         let events = app.events
         daemon.timers.append(PeriodicThread(interval: Double(configuration.int("events.keepalive_seconds"))) { events.keepAlive() })
+        let revenueTotal = Locked<Gauge?>(nil)
+        let activeUsers = Locked<Gauge?>(nil)
+        let billingPass: @Sendable () -> Void = {
+            do {
+                let result = try blockingAwait { try await billing.runScheduledBilling() }
+                let figures = try blockingAwait { try await billing.revenueFigures() }
+                revenueTotal.withLock { gauge in
+                    if gauge == nil {
+                        gauge = app.metrics.registry.makeGauge(name: "revenue_total", labels: [("currency", figures.totalRevenue.currency.code), ("tier", "all")],
+                                                               help: "Monthly recurring revenue in minor units, by currency and plan tier.")
+                    }
+                    gauge?.set(Double(figures.totalRevenue.minor))
+                }
+                activeUsers.withLock { gauge in
+                    if gauge == nil {
+                        gauge = app.metrics.registry.makeGauge(name: "active_users", labels: [("plan", "all"), ("region", "all")],
+                                                               help: "Customers with an active subscription, by plan and region.")
+                    }
+                    gauge?.set(Double(figures.activeCustomers))
+                }
+                if result.changedAnything {
+                    app.responseCache.invalidate(resource: "revenue")
+                    app.responseCache.invalidate(resource: "dashboard")
+                    app.events.publish("revenue.updated", .object([
+                        "mrr": .object(["amount": .int(figures.mrr.minor), "currency": .string(figures.mrr.currency.code)]),
+                        "total_revenue": .object(["amount": .int(figures.totalRevenue.minor), "currency": .string(figures.totalRevenue.currency.code)]),
+                        "active_customers": .int(Int64(figures.activeCustomers)),
+                    ]))
+                }
+            } catch {
+                logger.error("scheduled billing failed: \(error)")
+            }
+        }
+        DispatchQueue.global().async { billingPass() }
+        daemon.timers.append(PeriodicThread(interval: Double(billingSettings.runIntervalSeconds), billingPass))
         if let interval = notifier.watchdogInterval {
             let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
             daemon.timers.append(PeriodicThread(interval: max(0.5, seconds / 2)) { notifier.notify("WATCHDOG=1") })
@@ -85,6 +174,13 @@ final class Daemon: @unchecked Sendable {
         let url = "http://\(shownHost):\(server.port)/"
         logger.info("Creator Studio listening on \(url)", metadata: ["data_dir": "\(dataDirectory.path)", "threads": "\(http.threads)"])
         print("Creator Studio is running at \(url)  (data: \(dataDirectory.path))")
+        if let token = try? accountStore.issueSetupToken() {
+            print("No users yet. Open \(url) and create the first admin with this one-time setup token:")
+            print("Setup token: \(token)")
+            print("or, on this host: studio user create --data-dir \(dataDirectory.path) --email you@example.com --role admin --password-stdin")
+        } else {
+            print("Sign in at \(url) with your email and password.")
+        }
         fflush(nil)
         notifier.notify("READY=1\nSTATUS=Serving on \(url)\nMAINPID=\(getpid())")
         return daemon
@@ -116,6 +212,26 @@ final class Daemon: @unchecked Sendable {
         graph.close()
         logger.info("stopped cleanly")
     }
+}
+
+/// Runs async work to completion from a plain thread (start-up and timer threads only, never a task).
+func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = Locked<Result<T, any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        box.withLock { $0 = result }
+        done.signal()
+    }
+    done.wait()
+    return try box.withLock { $0! }.get()
+}
+
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// A thread that runs `body` every `interval` seconds until stopped.

@@ -5,7 +5,11 @@ enum StudioCommands {
     static let all: [any ParsableCommand.Type] = [
         Serve.self,
         ConfigCommand.self,
+        UserCommand.self,
+        AuditCommand.self,
         GraphCommand.self,
         BackupCommand.self,
+        BillingCommand.self,
+        DemoCommand.self,
     ]
 }
