@@ -53,7 +53,11 @@ public final class StudioMetrics: Sendable {
         generationDuration = registry.makeValueHistogram(
             name: "content_generation_duration_seconds", buckets: [0.1, 0.5, 1, 2, 5, 10],
             help: "Time to generate one content item, from request to stored result.")
-        declare("revenue_total", type: "gauge", help: "Monthly recurring revenue in minor units, by currency and plan tier.")
+        // The original design calls revenue_total a gauge; Prometheus (and promtool) reserve the
+        // _total suffix for counters, and revenue recognised only grows, so it is a counter here.
+        // MRR, which can fall, is the gauge revenue_mrr.
+        declare("revenue_total", type: "counter", help: "Revenue recognised on invoices, in minor units, by currency and plan tier.")
+        declare("revenue_mrr", type: "gauge", help: "Monthly recurring revenue in minor units, by currency.")
         declare("active_users", type: "gauge", help: "Customers with an active subscription, by plan and region.")
     }
 

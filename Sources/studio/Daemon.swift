@@ -131,18 +131,27 @@ final class Daemon: @unchecked Sendable {
                             app: app, server: server, notifier: notifier)
         let events = app.events
         daemon.timers.append(PeriodicThread(interval: Double(configuration.int("events.keepalive_seconds"))) { events.keepAlive() })
-        let revenueTotal = Locked<Gauge?>(nil)
+        let revenueTotal = Locked<(counter: Counter, last: Int64)?>(nil)
+        let revenueMRR = Locked<Gauge?>(nil)
         let activeUsers = Locked<Gauge?>(nil)
         let billingPass: @Sendable () -> Void = {
             do {
                 let result = try blockingAwait { try await billing.runScheduledBilling() }
                 let figures = try blockingAwait { try await billing.revenueFigures() }
-                revenueTotal.withLock { gauge in
-                    if gauge == nil {
-                        gauge = app.metrics.registry.makeGauge(name: "revenue_total", labels: [("currency", figures.totalRevenue.currency.code), ("tier", "all")],
-                                                               help: "Monthly recurring revenue in minor units, by currency and plan tier.")
+                revenueTotal.withLock { state in
+                    if state == nil {
+                        state = (app.metrics.registry.makeCounter(name: "revenue_total", labels: [("currency", figures.totalRevenue.currency.code), ("tier", "all")],
+                                                                  help: "Revenue recognised on invoices, in minor units, by currency and plan tier."), 0)
                     }
-                    gauge?.set(Double(figures.totalRevenue.minor))
+                    let delta = figures.totalRevenue.minor - (state?.last ?? 0)
+                    if delta > 0 { state?.counter.increment(by: delta); state?.last = figures.totalRevenue.minor }
+                }
+                revenueMRR.withLock { gauge in
+                    if gauge == nil {
+                        gauge = app.metrics.registry.makeGauge(name: "revenue_mrr", labels: [("currency", figures.mrr.currency.code)],
+                                                               help: "Monthly recurring revenue in minor units, by currency.")
+                    }
+                    gauge?.set(Double(figures.mrr.minor))
                 }
                 activeUsers.withLock { gauge in
                     if gauge == nil {

@@ -35,11 +35,37 @@ class Daemon:
         self.port = int(match.group(1))
         self.url = f"http://127.0.0.1:{self.port}"
 
+    ADMIN_EMAIL = "admin@example.com"
+    ADMIN_PASSWORD = "correct horse battery staple"
+
+    def admin_token(self):
+        """Creates the admin (once, with `studio user create`) and signs in; returns an access token."""
+        if getattr(self, "_token", None):
+            return self._token
+        created = subprocess.run([BIN, "user", "create", "--data-dir", self.data_dir, "--email", self.ADMIN_EMAIL, "--role", "admin", "--password-stdin"],
+                                 input=self.ADMIN_PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+        assert created.returncode == 0 or "already" in created.stderr, created.stderr
+        r = requests.post(self.url + "/api/v1/auth/login", json={"email": self.ADMIN_EMAIL, "password": self.ADMIN_PASSWORD}, timeout=30)
+        assert r.status_code == 200, r.text
+        self._token = r.json()["access_token"]
+        return self._token
+
+    def auth(self):
+        return {"Authorization": "Bearer " + self.admin_token()}
+
     def get(self, path, **kwargs):
         return requests.get(self.url + path, timeout=10, **kwargs)
 
     def post(self, path, **kwargs):
         return requests.post(self.url + path, timeout=10, **kwargs)
+
+    def admin_get(self, path, **kwargs):
+        return requests.get(self.url + path, headers=self.auth(), timeout=10, **kwargs)
+
+    def admin_post(self, path, **kwargs):
+        headers = dict(kwargs.pop("headers", {}))
+        headers.update(self.auth())
+        return requests.post(self.url + path, headers=headers, timeout=10, **kwargs)
 
     def raw(self, data, read_timeout=5.0):
         """Sends raw bytes and returns what comes back until the peer closes or goes quiet."""

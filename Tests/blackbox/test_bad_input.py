@@ -94,13 +94,13 @@ def test_slow_header_client_is_cut_off(tmp_path):
 
 
 def test_invalid_json_is_400_naming_the_position(daemon):
-    r = daemon.post("/api/v1/graph/nodes", data='{"labels": ["Creator"],\n "properties": {"a": }}', headers={"Content-Type": "application/json"})
+    r = daemon.admin_post("/api/v1/graph/nodes", data='{"labels": ["Creator"],\n "properties": {"a": }}', headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     assert r.headers["Content-Type"] == "application/problem+json"
     assert "line 2, column 22" in r.json()["detail"]
 
 
 def test_wrong_content_type_on_a_json_route_is_415(daemon):
-    r = daemon.post("/api/v1/graph/nodes", data='{"labels": ["X"]}', headers={"Content-Type": "text/plain"})
+    r = daemon.admin_post("/api/v1/graph/nodes", data='{"labels": ["X"]}', headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
     assert "application/json" in r.json()["detail"]

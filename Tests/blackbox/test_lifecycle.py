@@ -23,7 +23,7 @@ def test_health_ready_version(daemon):
 
 
 def test_sigterm_exits_zero_within_ten_seconds_even_with_open_streams(daemon):
-    stream = requests.get(daemon.url + "/api/v1/events", stream=True, timeout=10)
+    stream = requests.get(daemon.url + "/api/v1/events", stream=True, timeout=10, headers=daemon.auth())
     assert stream.status_code == 200
     start = time.monotonic()
     assert daemon.stop() == 0
@@ -108,11 +108,13 @@ def test_sd_notify_ready_watchdog_stopping(data_dir):
         sock.close()
 
 
-def test_many_idle_event_streams_do_not_starve_requests(daemon):
+def test_many_idle_event_streams_do_not_starve_requests(tmp_path):
+    daemon = Daemon(str(tmp_path / "data"), extra_args=["--set", "rate_limit.default_per_minute=100000"])
     streams = []
+    auth = daemon.auth()["Authorization"].encode()
     for _ in range(200):
         s = socket.create_connection(("127.0.0.1", daemon.port), timeout=5)
-        s.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth + b"\r\n\r\n")
         streams.append(s)
     assert b"text/event-stream" in streams[-1].recv(4096)
     start = time.monotonic()
@@ -122,6 +124,7 @@ def test_many_idle_event_streams_do_not_starve_requests(daemon):
     for s in streams:
         s.close()
     assert daemon.get("/healthz").status_code == 200
+    assert daemon.stop() == 0
 
 
 def test_metrics_pass_promtool_and_carry_the_design_metrics(daemon):
@@ -138,7 +141,8 @@ def test_metrics_pass_promtool_and_carry_the_design_metrics(daemon):
     assert "# TYPE content_generation_duration_seconds histogram" in text
     for bound in ["0.1", "0.5", "1.0", "2.0", "5.0", "10.0"]:
         assert f'content_generation_duration_seconds_bucket{{le="{bound}"}}' in text
-    assert "# TYPE revenue_total gauge" in text
+    assert "# TYPE revenue_total counter" in text  # promtool reserves _total for counters
+    assert "# TYPE revenue_mrr gauge" in text
     assert "# TYPE active_users gauge" in text
     assert 'http_requests_total{endpoint="/healthz",method="GET",status="200"}' in text
     assert 'http_requests_total{endpoint="(unmatched)",method="GET",status="404"}' in text
