@@ -43,6 +43,11 @@ public final class AccountsService: Sendable {
     let creatorNodes = Mutex<[UUID: UInt64]>([:])
     let creatorNodeFailures = Mutex<[UUID: Double]>([:])
     let hookFailures = Atomic<Int>(0)
+    /// Recently read users for `GET /me` (a store read costs far more than the rest of the request).
+    /// Changes made through these routes drop the entry at once; changes from other processes
+    /// (`studio user create` never changes an existing user) show within ``userCacheSeconds``.
+    let userCache = Mutex<[UUID: (user: User, at: Double)]>([:])
+    let userCacheSeconds: Double = 5
 
     /// Creates the service.
     /// - Parameters:
@@ -117,6 +122,26 @@ public final class AccountsService: Sendable {
             return last
         }
         return request.remoteAddress
+    }
+
+    /// The user with `id`, from the short-lived cache or the store.
+    func cachedUser(_ id: UUID) throws(AccountsError) -> User? {
+        let now = store.clock.now().timeIntervalSince1970
+        if let entry = userCache.withLock({ $0[id] }), now - entry.at < userCacheSeconds, now >= entry.at { return entry.user }
+        guard let user = try store.user(id: id) else {
+            forgetUser(id)
+            return nil
+        }
+        userCache.withLock { cache in
+            if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
+            cache[id] = (user, now)
+        }
+        return user
+    }
+
+    /// Drops a cached user after a change.
+    func forgetUser(_ id: UUID) {
+        _ = userCache.withLock { $0.removeValue(forKey: id) }
     }
 
     // MARK: The middleware

@@ -9,7 +9,7 @@ enum UserRoutes {
 
         router.get("/api/v1/me", RouteInfo(summary: "The signed-in user, with the scopes of the credential used.", access: "self")) { request in
             let principal = try request.accountsPrincipal()
-            guard let user = try accounts({ () throws(AccountsError) in try store.user(id: principal.userID) }) else {
+            guard let user = try accounts({ () throws(AccountsError) in try service.cachedUser(principal.userID) }) else {
                 throw APIError.unauthorized("This account no longer exists.")
             }
             return Response.json(me(user, principal: principal, service: service)).noStore()
@@ -29,11 +29,19 @@ enum UserRoutes {
                 throw APIError.invalidField("password", "is required with current_password (the new password)")
             }
             let ip = service.clientAddress(request)
+            service.forgetUser(principal.userID)
+            defer { service.forgetUser(principal.userID) }
             var session: TokenPair?
             // The password first: a wrong current password must leave the name unchanged too.
             if let password, let current {
-                session = try accounts { () throws(AccountsError) in
-                    try store.changePassword(userID: principal.userID, currentPassword: current, newPassword: password, ip: ip)
+                do {
+                    session = try accounts { () throws(AccountsError) in
+                        try store.changePassword(userID: principal.userID, currentPassword: current, newPassword: password, ip: ip)
+                    }
+                } catch let problem as APIError where problem.type == "invalid-credentials" {
+                    // A wrong password in the body is bad input, not a bad bearer token: 401 would make
+                    // clients refresh their session and send the password again.
+                    throw APIError.invalidField("current_password", "is wrong")
                 }
             }
             if let name {
@@ -96,6 +104,7 @@ enum UserRoutes {
                 changes.status = value
             }
             let ip = service.clientAddress(request)
+            defer { service.forgetUser(id) }
             let user = try accounts { () throws(AccountsError) in try store.updateUser(id: id, changes, by: actor, ip: ip) }
             return Response.json(userJSON(user, service)).noStore()
         }
@@ -104,6 +113,7 @@ enum UserRoutes {
             let actor = try request.accountsPrincipal()
             let id = try userID(request)
             let ip = service.clientAddress(request)
+            defer { service.forgetUser(id) }
             try accounts { () throws(AccountsError) in try store.deleteUser(id: id, by: actor, ip: ip) }
             return Response.noContent.noStore()
         }
