@@ -69,6 +69,8 @@ public struct Configuration: Sendable {
         Setting(key: "events.keepalive_seconds", kind: .integer(1...300), defaultValue: .int(15), help: "Interval of keep-alive comments on /api/v1/events."),
         Setting(key: "graph.max_depth", kind: .integer(1...10), defaultValue: .int(3), help: "Deepest neighbour expansion /api/v1/graph/nodes/{id}/neighbors accepts."),
         Setting(key: "graph.max_page_size", kind: .integer(1...100_000), defaultValue: .int(1000), help: "Largest page (limit) the graph list routes accept."),
+        Setting(key: "graph.query_timeout_seconds", kind: .integer(1...3600), defaultValue: .int(30), help: "Longest a Cypher statement on /api/v1/graph/query may run."),
+        Setting(key: "graph.query_max_rows", kind: .integer(1...100_000_000), defaultValue: .int(100_000), help: "Most rows a Cypher statement may produce."),
         Setting(key: "billing.stripe_webhook_secret", kind: .string, defaultValue: .string(""), help: "Signing secret of the Stripe webhook endpoint (whsec_…); empty: /api/v1/webhooks/stripe answers 503.", secret: true),
         Setting(key: "billing.seller.name", kind: .string, defaultValue: .string("Creator Studio"), help: "Seller name printed on invoices."),
         Setting(key: "billing.seller.address", kind: .string, defaultValue: .string(""), help: "Seller address on invoices, lines separated by newlines."),

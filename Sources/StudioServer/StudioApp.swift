@@ -3,6 +3,7 @@ import BillingAPI
 import BuildInfo
 import Cache
 import Glibc
+import Cypher
 import Graph
 import GraphAPI
 import HTTP
@@ -77,6 +78,8 @@ public final class StudioApp: Sendable {
         if let graph {
             GraphRoutes.install(on: &router, store: graph, configuration: GraphAPIConfiguration(
                 maxDepth: configuration.int("graph.max_depth"), maxPageSize: configuration.int("graph.max_page_size")))
+            QueryRoutes.install(on: &router, store: graph, engine: CypherEngine(), limits: QueryRoutes.Limits(
+                timeout: .seconds(configuration.int("graph.query_timeout_seconds")), maxRows: configuration.int("graph.query_max_rows")))
         }
         if let staticFiles {
             router.fallback = { request in try staticFiles.respond(request) }
