@@ -87,6 +87,6 @@ let package = Package(
         .testTarget(name: "CypherTests", dependencies: ["Cypher", "Graph"], swiftSettings: swiftSettings),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Crypto"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),
-        .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache"], swiftSettings: swiftSettings),
+        .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "Crypto"], swiftSettings: swiftSettings),
     ]
 )
