@@ -123,7 +123,9 @@ def test_navigation_by_keyboard_and_on_a_phone(daemon, admin, browser):
 def test_system_page_refreshes_live_figures(daemon, admin, browser):
     sign_in(browser, daemon.url, admin, hash_path="/#/system")
     WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#cache-table tbody tr[data-tier=hot]"))
-    count = lambda b: sum(int(r.find_elements(By.TAG_NAME, "td")[0].text) for r in b.find_elements(By.CSS_SELECTOR, "#route-table tbody tr") if r.find_elements(By.TAG_NAME, "td"))
+    # Read the table in one script call: it is redrawn every two seconds, so element handles go stale.
+    count = lambda b: b.execute_script(
+        "return [...document.querySelectorAll('#route-table tbody tr')].reduce((s, r) => s + (parseInt(r.querySelector('td')?.textContent) || 0), 0);")
     before = count(browser)
     for _ in range(5):
         daemon.get("/healthz")
