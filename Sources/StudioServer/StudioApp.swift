@@ -120,7 +120,9 @@ public final class StudioApp: Sendable {
             if isRead, response.status == 200, let etag = response.headers["ETag"], let inm = request.headers["If-None-Match"],
                EntityTag.matches(inm, etag) {
                 var notModified = Response(status: 304)
-                for name in ["ETag", "Cache-Control", "Vary", "Content-Type"] { notModified.headers[name] = response.headers[name] }
+                for name in ["ETag", "Cache-Control", "Vary", "Content-Type", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"] {
+                    notModified.headers[name] = response.headers[name]
+                }
                 return notModified
             }
             if body.count > 1024, response.headers["Content-Encoding"] == nil,

@@ -218,6 +218,7 @@ final class Daemon: @unchecked Sendable {
         for timer in timers { timer.stop() }
         app.events.closeAll()
         server.stop(drain: .seconds(configuration.int("shutdown.drain_seconds")))
+        accountStore.flushUsage()
         graph.close()
         logger.info("stopped cleanly")
     }
