@@ -60,8 +60,9 @@ test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# -enable-testing: what `swift test -c release` would add, so @testable imports compile at -O.
 test-release:
-	$(SWIFT) build -c release --build-tests
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c release --skip-build
 
 test-tck:
