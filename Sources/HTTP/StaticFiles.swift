@@ -107,7 +107,8 @@ public final class StaticFiles: Sendable {
         return entry
     }
 
-    static func readFile(_ path: String) -> [UInt8]? {
+    /// The whole content of a regular file, or nil when it cannot be read or exceeds `limit` bytes.
+    public static func readFile(_ path: String, limit: Int = Int.max) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -118,6 +119,7 @@ public final class StaticFiles: Sendable {
             if n < 0 { if errno == EINTR { continue }; return nil }
             if n == 0 { return out }
             out.append(contentsOf: chunk[0..<n])
+            if out.count > limit { return nil }
         }
     }
 

@@ -124,7 +124,7 @@ public struct Configuration: Sendable {
 
     /// Applies a JSON config file (nested objects: `{"http": {"threads": 8}}`).
     public mutating func apply(file path: String) throws(ConfigurationError) {
-        guard let bytes = StaticFilesReader.read(path) else {
+        guard let bytes = StaticFiles.readFile(path, limit: 64 << 20) else {
             throw ConfigurationError(key: nil, message: "cannot read config file \(path)")
         }
         guard bytes.count <= 1 << 20 else { throw ConfigurationError(key: nil, message: "config file \(path) is larger than 1 MiB") }
@@ -275,23 +275,5 @@ public struct ListenAddress: Sendable, Equatable {
         guard !host.isEmpty, !host.contains(" ") else { return nil }
         self.host = host
         self.port = port
-    }
-}
-
-/// Reads small files with plain POSIX calls.
-enum StaticFilesReader {
-    static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > 64 << 20 { return nil }
-        }
     }
 }

@@ -166,7 +166,7 @@ public struct ProcessFigures: Sendable {
     /// Reads the current figures.
     public static func read() -> ProcessFigures {
         var figures = ProcessFigures(residentBytes: 0, openFiles: 0, threads: 0)
-        if let status = StaticFilesReader.read("/proc/self/status") {
+        if let status = StaticFiles.readFile("/proc/self/status", limit: 64 << 20) {
             for line in String(decoding: status, as: UTF8.self).split(separator: "\n") {
                 if line.hasPrefix("VmRSS:") {
                     figures.residentBytes = (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
@@ -185,7 +185,8 @@ public struct ProcessFigures: Sendable {
     }
 }
 
-func monotonicSeconds() -> Double {
+/// Seconds on the monotonic clock (for uptimes and intervals).
+public func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -168,7 +168,7 @@ public struct Resources: Sendable {
 
     /// The bytes of a shipped file, or nil.
     public func read(_ name: String) -> [UInt8]? {
-        StaticFilesReader.read(directory + "/" + name)
+        StaticFiles.readFile(directory + "/" + name, limit: 64 << 20)
     }
 
     /// The path of a shipped file when it exists.

@@ -74,12 +74,12 @@ final class Daemon: @unchecked Sendable {
         } catch {
             throw HTTPServerError(message: "cannot open the billing database in \(dataDirectory.path): \(error)")
         }
-        let startedAt = monotonicNow()
+        let startedAt = monotonicSeconds()
         let billing = try BillingService(store: billingStore, stripeWebhookSecret: billingSettings.stripeWebhookSecret) {
             let content = (try? graph.read { txn in (try txn.count(label: "Content"), try txn.count(label: "Metric"), try txn.count(label: "Creator")) }) ?? (0, 0, 0)
             return .object([
                 "content": .object(["items": .int(Int64(content.0)), "metric_snapshots": .int(Int64(content.1)), "creators": .int(Int64(content.2))]),
-                "system": .object(["uptime_seconds": .int(Int64(monotonicNow() - startedAt))]),
+                "system": .object(["uptime_seconds": .int(Int64(monotonicSeconds() - startedAt))]),
             ])
         }
         let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger,
@@ -236,12 +236,6 @@ func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T
     }
     done.wait()
     return try box.withLock { $0! }.get()
-}
-
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// A thread that runs `body` every `interval` seconds until stopped.
