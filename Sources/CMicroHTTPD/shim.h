@@ -11,6 +11,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <errno.h>
+#include <string.h>
 
 /// Starts a daemon with the options the studio uses. `addr` is only read during the call.
 static inline struct MHD_Daemon *CMicroHTTPD_start(
@@ -64,4 +68,26 @@ static inline int CMicroHTTPD_client_address(struct MHD_Connection *connection, 
 static inline void *CMicroHTTPD_socket_context(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return info ? info->socket_context : NULL;
+}
+
+/// Whether a TCP connection received data from its peer but has sent nothing back (no data
+/// segment out, nothing queued): 1 yes, 0 no, -1 unknown.
+static inline int CMicroHTTPD_unanswered(int fd) {
+    // glibc's struct tcp_info stops at tcpi_total_retrans; the kernel's goes on with these
+    // counters (linux/tcp.h, whose own struct clashes with glibc's inside one module).
+    struct {
+        struct tcp_info base;
+        uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+        uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+    } info;
+    socklen_t len = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return -1;
+    if (len < (socklen_t)sizeof(info)) return -1;
+    return info.data_segs_in > 0 && info.data_segs_out == 0 && info.notsent_bytes == 0;
+}
+
+/// Writes `len` bytes without blocking and without SIGPIPE; best effort (returns what send returned).
+static inline long CMicroHTTPD_send_nowait(int fd, const void *buf, size_t len) {
+    return (long)send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }

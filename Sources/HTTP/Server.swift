@@ -228,7 +228,24 @@ final class ServerContext: @unchecked Sendable {
 
     func markRequestStarted(_ state: ConnectionState?) {
         guard let state else { return }
-        lock.withLock { state.inRequest = true }
+        lock.withLock {
+            state.inRequest = true
+            state.sawRequest = true
+        }
+    }
+
+    /// libmicrohttpd closes a connection whose request line it cannot parse at all (one word,
+    /// `GARBAGE`) without answering. At close, a connection that sent bytes but never produced
+    /// a request, and was sent nothing (MHD answers 431 and some 400s itself), gets the 400 the client is owed. The socket is still open here (MHD closes it
+    /// after this callback) and, with MHD_USE_TURBO, not shut down for writing. Connections cut
+    /// by the header deadline are left alone; a peer that already went away just drops it.
+    func answerUnparsedRequest(_ state: ConnectionState) {
+        let (saw, cut) = lock.withLock { (state.sawRequest, state.cut) }
+        guard !saw, !cut, state.fd >= 0, CMicroHTTPD_unanswered(state.fd) == 1 else { return }
+        let body = #"{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request line could not be parsed: expected 'METHOD /path HTTP/1.1'."}"#
+        let head = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: \(body.utf8.count)\r\nX-Request-Id: \(RequestID.make())\r\nConnection: close\r\n\r\n"
+        let bytes = Array((head + body).utf8)
+        _ = bytes.withUnsafeBytes { CMicroHTTPD_send_nowait(state.fd, $0.baseAddress, $0.count) }
     }
 
     func markRequestEnded(_ state: ConnectionState?) {
@@ -266,6 +283,7 @@ final class ConnectionState: @unchecked Sendable {
     let fd: Int32
     // Guarded by ServerContext.lock.
     var inRequest = false
+    var sawRequest = false
     var phaseStart: Int64
     var cut = false
 
@@ -321,6 +339,7 @@ private let connectionHandler: MHD_NotifyConnectionCallback = { cls, connection,
         if let raw = socketContext.pointee {
             let state = Unmanaged<ConnectionState>.fromOpaque(raw).takeRetainedValue()
             ctx.connectionClosed(state)
+            ctx.answerUnparsedRequest(state)
             socketContext.pointee = nil
         }
     @unknown default:

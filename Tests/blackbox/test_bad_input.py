@@ -8,7 +8,8 @@ def status_of(raw):
 
 
 def test_garbage_request_line_is_400(daemon):
-    for garbage in [b"GARBAGE GARBAGE GARBAGE\r\n\r\n", b"GET /\r\n\r\n", b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n"]:
+    for garbage in [b"GARBAGE\r\n\r\n", b"GARBAGE GARBAGE GARBAGE\r\n\r\n", b"GET /\r\n\r\n",
+                    b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n", b"\x16\x03\x01\x00\x05hello\r\n\r\n"]:
         assert status_of(daemon.raw(garbage)) == 400, garbage
 
 
