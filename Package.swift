@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "GraphAPI", dependencies: ["HTTP", "Graph", "Cypher"], swiftSettings: swiftSettings),
         .target(name: "AccountsAPI", dependencies: ["HTTP", "Accounts", "Crypto"], swiftSettings: swiftSettings),
         .target(name: "BillingAPI", dependencies: ["HTTP", "Billing", "Crypto"], swiftSettings: swiftSettings),
+        .target(name: "GenerationAPI", dependencies: ["HTTP", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
 
         // App layer: wiring, routes, workers; the only place that knows every piece.
         .target(
@@ -87,6 +88,7 @@ let package = Package(
         .testTarget(name: "CypherTests", dependencies: ["Cypher", "Graph"], swiftSettings: swiftSettings),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Crypto"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),
+        .testTarget(name: "GenerationAPITests", dependencies: ["GenerationAPI", "HTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "Crypto"], swiftSettings: swiftSettings),
     ]
 )

@@ -167,6 +167,9 @@ public final class DeferredResponse: @unchecked Sendable, SuspendedWork {
     /// A response to be completed later.
     public init() {}
 
+    /// The response once supplied (for in-process callers and tests that answer without a socket).
+    public var completed: Response? { lock.withLock { result } }
+
     /// Supplies the response (first call wins; later calls are ignored).
     public func complete(_ response: Response) {
         let target: (OpaquePointer, String, ServerContext?)? = lock.withLock {
