@@ -102,6 +102,8 @@ public enum TextMeasure {
 
     /// The ranges of the links in `text`; with `requireScheme`, only `http(s)://` URLs (Mastodon's rule).
     public static func urls(in text: String, requireScheme: Bool) -> [Range<String.Index>] {
+        // Every link has a dot in its host or a colon after its scheme: most text needs no scan.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") }) else { return [] }
         var scalars: [Unicode.Scalar] = []
         var indices: [String.Index] = []
         scalars.reserveCapacity(text.utf8.count)
