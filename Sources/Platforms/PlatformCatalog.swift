@@ -137,7 +137,8 @@ private struct FieldReader {
     typealias Failure = PlatformCatalogError
 
     static let profileKeys: Set<String> = [
-        "id", "name", "text_limit", "counting", "byte_limit", "title_limit", "links_in_text", "hashtags", "media",
+        "id", "name", "text_limit", "counting", "byte_limit", "title_limit", "links_in_text", "max_links", "forbidden_characters",
+        "hashtags", "media",
         "rate_limit", "threads", "best_times", "ai_disclosure", "manual_upload", "source",
     ]
 
@@ -183,6 +184,14 @@ private struct FieldReader {
         let byteLimit = try optionalPositive(value, "byte_limit", at: path)
         let titleLimit = try optionalPositive(value, "title_limit", at: path)
         let linksInText = try optionalBool(value, "links_in_text", at: path) ?? true
+        let maxLinks = try optionalPositive(value, "max_links", at: path)
+        var forbidden: String?
+        if let chars = value["forbidden_characters"], !isNull(chars) {
+            guard case .string(let text) = chars, !text.isEmpty, text.count <= 32 else {
+                throw invalid("\(path).forbidden_characters", "must be null or a string of 1–32 characters", chars)
+            }
+            forbidden = text
+        }
 
         let hashtagsPath = "\(path).hashtags"
         let tags = try object(value, "hashtags", at: path)
@@ -246,7 +255,7 @@ private struct FieldReader {
         }
         return PlatformProfile(
             id: id, name: name, textLimit: textLimit, counting: counting, byteLimit: byteLimit, titleLimit: titleLimit,
-            linksInText: linksInText, hashtags: hashtags, media: media, rateLimit: rateLimit,
+            linksInText: linksInText, maxLinks: maxLinks, forbiddenCharacters: forbidden, hashtags: hashtags, media: media, rateLimit: rateLimit,
             threads: ThreadRules(allowed: allowed, maxParts: maxParts), bestTimes: bestTimes, aiDisclosure: aiDisclosure,
             manualUpload: manualUpload, source: source)
     }

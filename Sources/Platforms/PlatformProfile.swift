@@ -26,6 +26,10 @@ public struct PlatformProfile: Sendable, Codable, Hashable {
     public let titleLimit: Int?
     /// Whether a link in the text is shown (and clickable); where false the formatter leaves the link out.
     public let linksInText: Bool
+    /// The most links one post may contain (Threads: 5), or nil when the platform sets no limit.
+    public let maxLinks: Int?
+    /// Characters the platform refuses in text and title (YouTube: `<>`), or nil.
+    public let forbiddenCharacters: String?
     /// How many hashtags, where they go and how long each may be.
     public let hashtags: HashtagRules
     /// How many images, how long a video, and whether a text-only post is possible.
@@ -46,7 +50,7 @@ public struct PlatformProfile: Sendable, Codable, Hashable {
     /// Creates a profile; ``PlatformCatalog`` validates the values read from a file, this initializer does not.
     public init(
         id: String, name: String, textLimit: Int, counting: TextCounting, byteLimit: Int? = nil, titleLimit: Int? = nil,
-        linksInText: Bool = true, hashtags: HashtagRules, media: MediaRules, rateLimit: RateLimit, threads: ThreadRules,
+        linksInText: Bool = true, maxLinks: Int? = nil, forbiddenCharacters: String? = nil, hashtags: HashtagRules, media: MediaRules, rateLimit: RateLimit, threads: ThreadRules,
         bestTimes: [WeeklySlot] = [], aiDisclosure: String? = nil, manualUpload: Bool = false, source: String? = nil
     ) {
         self.id = id
@@ -56,6 +60,8 @@ public struct PlatformProfile: Sendable, Codable, Hashable {
         self.byteLimit = byteLimit
         self.titleLimit = titleLimit
         self.linksInText = linksInText
+        self.maxLinks = maxLinks
+        self.forbiddenCharacters = forbiddenCharacters
         self.hashtags = hashtags
         self.media = media
         self.rateLimit = rateLimit
@@ -90,10 +96,12 @@ public struct PlatformProfile: Sendable, Codable, Hashable {
     }
 
     /// This profile with another text limit: a Mastodon instance's own `max_characters`, an X Premium account.
+    ///
+    /// A limit below 1 (a misreported instance value) is raised to 1 so that nothing divides by zero downstream.
     public func with(textLimit: Int) -> PlatformProfile {
         PlatformProfile(
-            id: id, name: name, textLimit: textLimit, counting: counting, byteLimit: byteLimit, titleLimit: titleLimit,
-            linksInText: linksInText, hashtags: hashtags, media: media, rateLimit: rateLimit, threads: threads,
+            id: id, name: name, textLimit: max(1, textLimit), counting: counting, byteLimit: byteLimit, titleLimit: titleLimit,
+            linksInText: linksInText, maxLinks: maxLinks, forbiddenCharacters: forbiddenCharacters, hashtags: hashtags, media: media, rateLimit: rateLimit, threads: threads,
             bestTimes: bestTimes, aiDisclosure: aiDisclosure, manualUpload: manualUpload, source: source)
     }
 
@@ -103,6 +111,7 @@ public struct PlatformProfile: Sendable, Codable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case id, name, counting, hashtags, media, threads, source
         case textLimit = "text_limit", byteLimit = "byte_limit", titleLimit = "title_limit", linksInText = "links_in_text"
+        case maxLinks = "max_links", forbiddenCharacters = "forbidden_characters"
         case rateLimit = "rate_limit", bestTimes = "best_times", aiDisclosure = "ai_disclosure", manualUpload = "manual_upload"
     }
 }

@@ -156,18 +156,22 @@ public enum PostFormatter {
         var parts = [single]
 
         if over {
+            var shorten = truncate
             if thread && profile.threads.allowed {
                 switch splitThread(full, profile) {
                 case .parts(let split) where split.count <= profile.threads.maxParts:
                     parts = split.map { measure($0, profile) }
-                case .parts(let split):
+                    shorten = false
+                case .parts:
                     warnings.append(
                         "\(profile.name) counts \(overText(full, profile)): a thread would need more than \(profile.threads.maxParts) posts, the most \(profile.name) allows. Shorten the text.")
                 case .unsplittable:
                     warnings.append("\(profile.name) counts \(overText(full, profile)): a link or word is too long for one post, so it cannot be split into a thread. Shorten it.")
                 }
-            } else if truncate {
-                if thread { warnings.append("\(profile.name) has no threads; the text was shortened instead.") }
+            } else if thread {
+                warnings.append(truncate ? "\(profile.name) has no threads; the text was shortened instead." : "\(profile.name) has no threads.")
+            }
+            if shorten {
                 if let result = truncated(body: body, suffix: suffix, profile: profile) {
                     parts = [measure(result.text, profile)]
                     if result.hashtagsDropped { warnings.append("The hashtags were left out so the text fits \(profile.name).") }
@@ -175,17 +179,20 @@ public enum PostFormatter {
                 } else {
                     warnings.append("\(profile.name) counts \(overText(full, profile)), and the link and label alone do not fit. Shorten the text.")
                 }
-            } else {
-                if thread { warnings.append("\(profile.name) has no threads.") }
+            } else if !thread {
                 var advice = "Shorten the text."
                 if profile.threads.allowed, case .parts(let split) = splitThread(full, profile), split.count <= profile.threads.maxParts {
                     advice = "Split into a thread of \(split.count) posts or shorten."
                 }
                 warnings.append("\(profile.name) counts \(overText(full, profile)). \(advice)")
+            } else if !profile.threads.allowed {
+                warnings.append("\(profile.name) counts \(overText(full, profile)). Shorten the text.")
             }
         }
+        if full.isEmpty, source.images == 0, source.videoSeconds == nil { warnings.append("The post is empty.") }
+        warnings += contentProblems(full: full, title: source.title, profile)
 
-        var fits = parts.allSatisfy { profile.fits($0.text) }
+        var fits = parts.allSatisfy { profile.fits($0.text) } && contentProblems(full: full, title: source.title, profile).isEmpty
         if let title = source.title, let titleLimit = profile.titleLimit {
             let length = profile.titleLength(of: title)
             if length > titleLimit {
@@ -246,7 +253,8 @@ public enum PostFormatter {
 
     /// Splits `text` into parts that each fit *with* their " k/n" counter, preferring sentence, then word boundaries.
     static func splitThread(_ text: String, _ profile: PlatformProfile) -> ThreadSplit {
-        let estimate = min(profile.threads.maxParts + 1, max(2, (profile.length(of: text) + profile.textLimit - 1) / profile.textLimit))
+        let limit = max(1, profile.textLimit)
+        let estimate = min(profile.threads.maxParts + 1, max(2, (profile.length(of: text) + limit - 1) / limit))
         var total = estimate
         // The counter's width depends on the number of parts; repeat until the count used for the counters suffices.
         for _ in 0..<64 {
@@ -453,6 +461,26 @@ public enum PostFormatter {
         var k = best
         while k >= 0, !profile.fits(compose(candidates[k])) { k -= 1 }
         return k >= 0 ? candidates[k] : nil
+    }
+
+    // MARK: - Characters and links the platform refuses
+
+    private static func contentProblems(full: String, title: String?, _ profile: PlatformProfile) -> [String] {
+        var problems: [String] = []
+        if let forbidden = profile.forbiddenCharacters, !forbidden.isEmpty {
+            let text = full + (title ?? "")
+            let found = forbidden.filter { text.contains($0) }
+            if !found.isEmpty {
+                problems.append("\(profile.name) does not accept \(found.map { String($0) }.joined(separator: " or ")) in the text or title: remove \(found.count == 1 ? "it" : "them").")
+            }
+        }
+        if let maxLinks = profile.maxLinks {
+            let count = TextMeasure.urls(in: full).count
+            if count > maxLinks {
+                problems.append("\(profile.name) allows at most \(plural(maxLinks, "link")) per post: this one has \(count).")
+            }
+        }
+        return problems
     }
 
     // MARK: - Media

@@ -88,6 +88,8 @@ struct PlatformCatalogTests {
         #expect(catalog.profile("bluesky")?.hashtags.maxLength == 64)
         #expect(catalog.profile("mastodon")?.media.maxImages == 4)
         #expect(catalog.profile("instagram")?.media.textOnlyAllowed == false)
+        #expect(catalog.profile("youtube")?.forbiddenCharacters == "<>")
+        #expect(catalog.profile("threads")?.maxLinks == 5)
         #expect(catalog.profile("nope") == nil)
     }
 
@@ -149,6 +151,8 @@ struct PlatformCatalogTests {
         (["best_times": #"[{"day": 1, "hour": 24}]"#], "platforms[0].best_times[0].hour must be an integer from 0 to 23", "platforms[0].best_times[0].hour"),
         (["ai_disclosure": #""""#], "platforms[0].ai_disclosure must be null or a label", "platforms[0].ai_disclosure"),
         (["manual_upload": "1"], "platforms[0].manual_upload must be true or false, found 1", "platforms[0].manual_upload"),
+        (["forbidden_characters": "5"], "platforms[0].forbidden_characters must be null or a string of 1–32 characters, found 5", "platforms[0].forbidden_characters"),
+        (["max_links": "0"], "platforms[0].max_links must be null or a positive integer", "platforms[0].max_links"),
         (["text_limt": "280"], "platforms[0] has an unknown field \"text_limt\"", "platforms[0].text_limt"),
     ])
     func badFields(_ replacements: [String: String], _ fragment: String, _ field: String) throws {

@@ -236,6 +236,30 @@ struct PostFormatterTests {
         #expect(facebook.fits && facebook.parts[0].length <= 63_206 && facebook.parts[0].length > 63_000)
     }
 
+    @Test("Refused characters and too many links are flagged; a thread that cannot be made falls back to shortening")
+    func platformRules() {
+        let youtube = PostFormatter.format(PostSource(text: "Compare a < b", title: "Best <tips>", videoSeconds: 60), for: Self.profile("youtube"))
+        #expect(!youtube.fits)
+        #expect(youtube.warnings == ["YouTube does not accept < or > in the text or title: remove them."])
+
+        let links = (1...6).map { "https://example.com/\($0)" }.joined(separator: " ")
+        let threads = PostFormatter.format(PostSource(text: "Links: \(links)"), for: Self.profile("threads"))
+        #expect(!threads.fits)
+        #expect(threads.warnings == ["Threads allows at most 5 links per post: this one has 6."])
+
+        let essay = String(repeating: "This is one sentence of a very long essay. ", count: 300)
+        let both = PostFormatter.format(PostSource(text: essay), for: Self.profile("x"), thread: true, truncate: true)
+        #expect(both.fits && both.parts.count == 1 && both.parts[0].text.hasSuffix("…") && both.parts[0].length > 260)
+        #expect(both.warnings.count == 2 && both.warnings[1] == "The text was shortened to fit X's 280 characters.")
+
+        // A misreported instance limit of 0 neither crashes nor passes.
+        let broken = PostFormatter.format(PostSource(text: "Hello there"), for: Self.profile("mastodon").with(textLimit: 0), thread: true)
+        #expect(!broken.fits)
+
+        let empty = PostFormatter.format(PostSource(text: "  "), for: Self.profile("x"))
+        #expect(empty.warnings == ["The post is empty."])
+    }
+
     @Test("Titles and media are checked against the platform's rules at compose time")
     func titlesAndMedia() {
         let youtube = PostFormatter.format(PostSource(text: "Description", title: String(repeating: "t", count: 120), videoSeconds: 60), for: Self.profile("youtube"))
