@@ -1,8 +1,83 @@
-import { el, notice } from '../ui.js';
+// Content: generate from a pasted text, the library (list, filters, editor, metrics chart) and the
+// generation jobs, kept live over the event stream. The parts live under ../content/.
+// Deep links: #/content/library, #/content/jobs, #/content/<content id> (opens it in the editor).
+import { el } from '../ui.js';
+import { subscribe } from '../content/events.js';
+import { createGenerate } from '../content/generate.js';
+import { createJobs } from '../content/jobs.js';
+import { createLibrary } from '../content/library.js';
+
+const TABS = [['generate', 'Generate'], ['library', 'Library'], ['jobs', 'Jobs']];
 
 export default {
   title: 'Content',
   async render(main) {
-    main.append(el('h2', {}, 'Content'), notice('Content items, drafts and the generator appear here once content is enabled on this install.'));
+    const root = el('div', { class: 'studio-content' });
+    const announcer = el('div', { class: 'cs-sr-only', id: 'content-announce', role: 'status', 'aria-live': 'polite' });
+    main.append(el('h2', {}, 'Content'), announcer, root);
+    const alive = () => root.isConnected;
+    const hub = {
+      alive,
+      announce: text => { announcer.textContent = ''; setTimeout(() => { announcer.textContent = text; }, 50); },
+      openContent: async id => { show('library'); return library.open(id); },
+      createContent: preset => { show('library'); library.openNew(preset); },
+    };
+    const library = createLibrary(hub);
+    const jobs = createJobs(hub);
+    hub.jobs = jobs;
+    const generate = createGenerate(hub);
+    const panels = { generate: generate.element, library: library.element, jobs: jobs.element };
+
+    const bar = el('div', { class: 'cs-tabs', role: 'tablist', 'aria-label': 'Content views' });
+    const buttons = TABS.map(([name, label]) => el('button', {
+      type: 'button', role: 'tab', id: `content-tab-${name}`, 'data-tab': name, 'aria-controls': `content-panel-${name}`, onclick: () => show(name, true),
+    }, label));
+    bar.append(...buttons);
+    // Arrow keys, Home and End move between tabs (the tablist pattern); Tab goes into the panel.
+    bar.addEventListener('keydown', event => {
+      const index = buttons.indexOf(document.activeElement);
+      if (index < 0) return;
+      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: buttons.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      const target = buttons[(next + buttons.length) % buttons.length];
+      show(target.dataset.tab, true);
+    });
+    const wrappers = Object.fromEntries(TABS.map(([name]) => [name,
+      el('div', { role: 'tabpanel', id: `content-panel-${name}`, 'aria-labelledby': `content-tab-${name}`, class: 'cs-panel', hidden: true }, panels[name])]));
+    root.append(bar, ...Object.values(wrappers));
+
+    function show(name, focusTab = false) {
+      for (const button of buttons) {
+        const selected = button.dataset.tab === name;
+        button.setAttribute('aria-selected', String(selected));
+        button.tabIndex = selected ? 0 : -1;
+        if (selected && focusTab) button.focus();
+      }
+      for (const [key, wrapper] of Object.entries(wrappers)) wrapper.hidden = key !== name;
+    }
+
+    const target = location.hash.replace(/^#\/?/, '').split('/')[1] || '';
+    const decoded = decodeURIComponent(target);
+    show(panels[decoded] ? decoded : target ? 'library' : 'generate');
+
+    let connected = false;
+    subscribe({
+      types: ['job.updated', 'content.generated', 'content.created', 'content.updated', 'content.deleted', 'metrics.changed'],
+      alive,
+      onState: state => {
+        jobs.setLive(state, connected);
+        if (state === 'live') connected = true;
+      },
+      onEvent: ({ type, data }) => {
+        if (type === 'job.updated') jobs.upsert(data);
+        else if (type === 'content.generated' || type === 'content.created' || type === 'content.updated') library.changed(data?.content_id || data?.id);
+        else if (type === 'content.deleted') library.changed(data?.id, true);
+        else if (type === 'metrics.changed') library.metricsChanged(data?.content_ids);
+      },
+    });
+
+    await Promise.all([library.load(), jobs.load()]);
+    if (target && !panels[decoded]) await library.open(decoded);
   },
 };
