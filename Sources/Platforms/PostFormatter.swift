@@ -158,7 +158,7 @@ public enum PostFormatter {
         if over {
             var shorten = truncate
             if thread && profile.threads.allowed {
-                switch splitThread(full, profile) {
+                switch splitThread(full, profile, length: single.length) {
                 case .parts(let split) where split.count <= profile.threads.maxParts:
                     parts = split.map { measure($0, profile) }
                     shorten = false
@@ -181,7 +181,7 @@ public enum PostFormatter {
                 }
             } else if !thread {
                 var advice = "Shorten the text."
-                if profile.threads.allowed, case .parts(let split) = splitThread(full, profile), split.count <= profile.threads.maxParts {
+                if profile.threads.allowed, case .parts(let split) = splitThread(full, profile, length: single.length), split.count <= profile.threads.maxParts {
                     advice = "Split into a thread of \(split.count) posts or shorten."
                 }
                 warnings.append("\(profile.name) counts \(overText(full, profile)). \(advice)")
@@ -252,9 +252,17 @@ public enum PostFormatter {
     }
 
     /// Splits `text` into parts that each fit *with* their " k/n" counter, preferring sentence, then word boundaries.
-    static func splitThread(_ text: String, _ profile: PlatformProfile) -> ThreadSplit {
+    static func splitThread(_ text: String, _ profile: PlatformProfile, length known: Int? = nil) -> ThreadSplit {
         let limit = max(1, profile.textLimit)
-        let estimate = min(profile.threads.maxParts + 1, max(2, (profile.length(of: text) + limit - 1) / limit))
+        let length = known ?? profile.length(of: text)
+        // Splitting only drops the whitespace between parts, so a text longer than the most parts can hold plus all
+        // its whitespace cannot become a thread: answer at once instead of packing huge input.
+        let whitespace = text.unicodeScalars.reduce(0) { $0 + ($1.properties.isWhitespace ? $1.utf8.count : 0) }
+        let maxParts = profile.threads.maxParts
+        if length > limit * maxParts + whitespace || profile.byteLimit.map({ text.utf8.count > $0 * maxParts + whitespace }) == true {
+            return .parts(Array(repeating: "", count: maxParts + 1))
+        }
+        let estimate = min(maxParts + 1, max(2, (length + limit - 1) / limit))
         var total = estimate
         // The counter's width depends on the number of parts; repeat until the count used for the counters suffices.
         for _ in 0..<64 {

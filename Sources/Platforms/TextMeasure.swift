@@ -17,6 +17,11 @@ public enum TextMeasure {
     /// U+2032–U+2037 weigh 1, all others 2; an emoji sequence (ZWJ family, flag, skin tone, keycap) weighs 2 as a
     /// whole; each URL (with or without `https://`) weighs 23.
     public static func xWeightedLength(_ text: String) -> Int {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (most English posts): already NFC, one per character, links replaced by 23.
+            let links = urls(in: text)
+            return text.utf8.count + links.reduce(0) { $0 + urlWeight - text.utf8.distance(from: $1.lowerBound, to: $1.upperBound) }
+        }
         let normalized = nfc(text)
         let links = urls(in: normalized)
         var total = 0
@@ -134,6 +139,7 @@ public enum TextMeasure {
     static func isEmoji(_ grapheme: Substring) -> Bool {
         let scalars = grapheme.unicodeScalars
         guard let first = scalars.first else { return false }
+        if first.value < 0x80, grapheme.utf8.count == 1 { return false }
         let hasEmojiMarker = scalars.contains { $0.value == 0xFE0F || $0.value == 0x20E3 || $0.properties.isEmojiModifier }
         if first.isASCII { return hasEmojiMarker && first.properties.isEmoji }
         if first.properties.isEmojiPresentation { return true }
