@@ -260,6 +260,28 @@ struct PostFormatterTests {
         #expect(empty.warnings == ["The post is empty."])
     }
 
+    @Test("Hostile text (lone combining marks, joiners before links, bidi controls, NUL) never crashes, and what fits fits", arguments: [
+        "\u{301}\u{301}\u{301} start with marks " + String(repeating: "e\u{301}\u{302}\u{303} ", count: 200),
+        String(repeating: "\u{200D}https://example.com/zwj ", count: 60),
+        String(repeating: "\u{202E}reversed\u{202C} text \u{0} nul ", count: 60),
+        String(repeating: "🏳️‍🌈👩🏽‍❤️‍💋‍👨🏿", count: 400),
+        String(repeating: "@user@example.social #tag https://a.co/", count: 50),
+        String(repeating: "\r\n\n\t ", count: 300) + "end",
+    ])
+    func hostileText(_ text: String) {
+        for profile in Self.catalog.profiles {
+            for (thread, truncate) in [(false, false), (true, false), (false, true)] {
+                let post = PostFormatter.format(PostSource(text: text, hashtags: ["a b", "#"], link: "https://example.com/l"), for: profile, thread: thread, truncate: truncate)
+                #expect(!post.parts.isEmpty)
+                for part in post.parts {
+                    #expect(part.length == profile.length(of: part.text))
+                    if post.fits { #expect(profile.fits(part.text), "\(profile.id) thread=\(thread) truncate=\(truncate)") }
+                }
+                if !post.fits { #expect(!post.warnings.isEmpty, "\(profile.id): over without a warning") }
+            }
+        }
+    }
+
     @Test("Titles and media are checked against the platform's rules at compose time")
     func titlesAndMedia() {
         let youtube = PostFormatter.format(PostSource(text: "Description", title: String(repeating: "t", count: 120), videoSeconds: 60), for: Self.profile("youtube"))
