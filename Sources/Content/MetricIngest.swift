@@ -39,8 +39,9 @@ extension ContentStore {
             throw ContentError.invalid("\(field).platform", "\"\(s.platform.prefix(40))\" is not a platform name; use 1 to 32 lowercase letters, digits, _ or - (youtube, x, instagram)")
         }
         guard Timestamp.range.contains(s.at) else { throw ContentError.invalid("\(field).at", "must be between 1970 and 9999") }
-        for (name, value) in [("views", s.views), ("likes", s.likes), ("comments", s.comments), ("shares", s.shares),
-                              ("saves", s.saves), ("watch_seconds", s.watchSeconds)] {
+        let figures = [s.views, s.likes, s.comments, s.shares, s.saves, s.watchSeconds]
+        if figures.allSatisfy({ (0...MetricSnapshot.maxFigure).contains($0) }) { return }
+        for (name, value) in zip(figureNames, figures) {
             if value < 0 { throw ContentError.invalid("\(field).\(name)", "is \(value); counts cannot be negative") }
             if value > MetricSnapshot.maxFigure { throw ContentError.invalid("\(field).\(name)", "is larger than \(MetricSnapshot.maxFigure)") }
         }
@@ -54,7 +55,7 @@ extension ContentStore {
         var items = batch
         for i in items.indices {
             try Self.check(items[i], field: "snapshots[\(i)]")
-            items[i].contentID = items[i].contentID.lowercased()
+            items[i].contentID = UUIDv7.lowercased(items[i].contentID)
         }
         let snapshots = items
         return { txn in try Self.ingest(snapshots, caller: caller, txn: txn) }
@@ -62,44 +63,77 @@ extension ContentStore {
 
     /// The content a batch touches, loaded once per batch and written back once at the end.
     private struct Touched {
+        let contentID: String
         let node: NodeID
-        let creatorID: String
+        let creator: Int
         var latest: LatestSnapshots
         var changed = false
     }
 
-    private static let figureNames = ["views", "likes", "comments", "shares", "saves", "watch_seconds"]
+    /// A creator a batch touches, with the change to their counters.
+    private struct CreatorDelta {
+        let userID: String
+        var pairs: Int64 = 0
+        var sum: Int128 = 0
+    }
+
+    /// Unix milliseconds as 15 digits (years up to 9999 need 14).
+    static func paddedInstant(_ at: Int64) -> String {
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 15)
+        var n = max(0, at)
+        var i = 14
+        while n > 0 && i >= 0 {
+            digits[i] = UInt8(ascii: "0") + UInt8(n % 10)
+            n /= 10
+            i -= 1
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    static let figureNames = ["views", "likes", "comments", "shares", "saves", "watch_seconds"]
 
     private static func ingest(_ snapshots: [MetricSnapshot], caller: ContentCaller, txn: WriteTransaction) throws -> MetricIngestResult {
-        var touched: [String: Touched] = [:]
-        var deltas: [String: (pairs: Int64, sum: Int128)] = [:]
+        // Arrays indexed through one dictionary lookup each, so entries are changed in place (no copy-on-write).
+        var contentIndex: [String: Int] = [:]
+        var contents: [Touched] = []
+        var creators: [CreatorDelta] = []
         var created = 0, updated = 0, unchanged = 0
         var keys: [PropertyKey?] = []
         for (i, s) in snapshots.enumerated() {
-            var content: Touched
-            if let known = touched[s.contentID] {
-                content = known
+            let c: Int
+            if let known = contentIndex[s.contentID] {
+                c = known
             } else {
                 guard let node = try contentNode(txn, s.contentID),
                       case let owner = try string(txn, node, "creator_id"), caller.mayAccess(creatorID: owner) else {
                     throw ContentError(.unknownReference, field: "snapshots[\(i)].content_id",
                                        "no content \(s.contentID) of yours exists; ingest metrics only for existing content")
                 }
-                content = Touched(node: node, creatorID: owner, latest: try LatestSnapshots.load(txn, contentID: s.contentID))
+                var creator = creators.firstIndex { $0.userID == owner }
+                if creator == nil {
+                    creators.append(CreatorDelta(userID: owner))
+                    creator = creators.count - 1
+                }
+                c = contents.count
+                contents.append(Touched(contentID: s.contentID, node: node, creator: creator!, latest: try LatestSnapshots.load(txn, contentID: s.contentID)))
+                contentIndex[s.contentID] = c
             }
-            let figures: [Int64] = [s.views, s.likes, s.comments, s.shares, s.saves, s.watchSeconds]
             let ppb = s.engagementPPB
-            let key = s.key
-            let previous = content.latest.byPlatform[s.platform]
+            // The instant leads (fixed width, so text order is time order): a batch of recent snapshots then
+            // lands at the end of the index instead of dirtying pages all over it. The content's node id stands
+            // for the content: shorter than its UUID, and fixed while it exists.
+            let key = PropertyValue.string(Self.paddedInstant(s.at) + "|\(contents[c].node)|\(s.platform)")
+            let previous = contents[c].latest.byPlatform[s.platform]
             // Every stored snapshot of (content, platform) is at or before the latest one, so a newer
             // snapshot cannot exist yet: only re-posts and late arrivals need the index lookup.
             let existing: NodeID?
             if let previous, s.at <= previous.at {
-                existing = try txn.findNodes(label: Names.metric, property: "key", equals: .string(key), limit: 1).first
+                existing = try txn.findNodes(label: Names.metric, property: "key", equals: key, limit: 1).first
             } else {
                 existing = nil
             }
             if let existing {
+                let figures = [s.views, s.likes, s.comments, s.shares, s.saves, s.watchSeconds]
                 if keys.isEmpty { keys = try figureNames.map { try txn.propertyKey($0) } }
                 var same = true
                 for (k, v) in zip(keys, figures) {
@@ -110,7 +144,6 @@ extension ContentStore {
                 }
                 if same {
                     unchanged += 1
-                    touched[s.contentID] = content
                     continue
                 }
                 var props: [String: PropertyValue] = [:]
@@ -125,38 +158,36 @@ extension ContentStore {
                 updated += 1
             } else {
                 let metric = try txn.createNode(labels: [Names.metric], properties: [
-                    "key": .string(key), "platform": .string(s.platform), "at": .int(s.at),
+                    "key": key, "platform": .string(s.platform), "at": .int(s.at),
                     "views": .int(s.views), "likes": .int(s.likes), "comments": .int(s.comments), "shares": .int(s.shares),
                     "saves": .int(s.saves), "watch_seconds": .int(s.watchSeconds),
                 ])
-                try txn.createRelationship(type: Names.performs, from: content.node, to: metric, properties: ["engagement": .float(s.engagement)])
+                try txn.createRelationship(type: Names.performs, from: contents[c].node, to: metric, properties: ["engagement": .float(s.engagement)])
                 created += 1
             }
             // The creator's average counts the latest snapshot of each (content, platform) pair.
             if previous == nil || s.at >= previous!.at {
-                var d = deltas[content.creatorID] ?? (0, 0)
+                let k = contents[c].creator
                 if let previous {
-                    d.sum -= Int128(previous.engagementPPB)
+                    creators[k].sum -= Int128(previous.engagementPPB)
                 } else {
-                    d.pairs += 1
+                    creators[k].pairs += 1
                 }
-                d.sum += Int128(ppb)
-                deltas[content.creatorID] = d
-                content.latest.byPlatform[s.platform] = LatestSnapshots.Entry(at: s.at, engagementPPB: ppb)
-                content.changed = true
+                creators[k].sum += Int128(ppb)
+                contents[c].latest.byPlatform[s.platform] = LatestSnapshots.Entry(at: s.at, engagementPPB: ppb)
+                contents[c].changed = true
             }
-            touched[s.contentID] = content
         }
-        for (contentID, var content) in touched where content.changed { try content.latest.save(txn, contentID: contentID) }
-        for (creatorID, d) in deltas where d.pairs != 0 || d.sum != 0 {
-            guard let creator = try CreatorNodes.find(in: txn, userID: creatorID) else { continue }
+        for i in contents.indices where contents[i].changed { try contents[i].latest.save(txn, contentID: contents[i].contentID) }
+        for d in creators where d.pairs != 0 || d.sum != 0 {
+            guard let creator = try CreatorNodes.find(in: txn, userID: d.userID) else { continue }
             var counters = try CreatorCounters.load(txn, creator)
             counters.measuredPairs += d.pairs
             counters.engagementSumPPB += d.sum
             try counters.save(txn, creator)
         }
         return MetricIngestResult(created: created, updated: updated, unchanged: unchanged,
-                                  contentIDs: touched.keys.sorted(), creatorIDs: Set(touched.values.map(\.creatorID)).sorted())
+                                  contentIDs: contents.map(\.contentID).sorted(), creatorIDs: creators.map(\.userID).sorted())
     }
 
     // MARK: reading metrics

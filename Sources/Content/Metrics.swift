@@ -53,8 +53,6 @@ public struct MetricSnapshot: Sendable, Hashable {
     /// The largest figure accepted (10^15), so that sums stay far from overflow.
     public static let maxFigure: Int64 = 1_000_000_000_000_000
 
-    /// The deterministic identity of a snapshot: content, platform and instant.
-    var key: String { "\(contentID.lowercased())|\(platform)|\(at)" }
 }
 
 /// What one ingested batch did.
@@ -122,9 +120,9 @@ struct CreatorCounters: Equatable {
 }
 
 /// The latest snapshot of each platform of one content item: `(at, engagement ppb)`, kept on a small
-/// `:MetricSummary {content_id, latest}` node (a list of `platform|at|ppb` strings) so that an ingest can
-/// tell whether a snapshot is the newest without reading the series, and without rewriting the content
-/// node (whose body may be a megabyte).
+/// `:MetricSummary {content_id, platforms, ats, ppbs}` node (three parallel lists) so that an ingest can tell
+/// whether a snapshot is the newest without reading the series, and without rewriting the content node
+/// (whose body may be a megabyte).
 struct LatestSnapshots {
     struct Entry: Equatable {
         var at: Int64
@@ -139,24 +137,30 @@ struct LatestSnapshots {
 
     static func load(_ txn: ReadTransaction, contentID: String) throws -> LatestSnapshots {
         var out = LatestSnapshots()
-        guard let node = try txn.findNodes(label: label, property: "content_id", equals: .string(contentID), limit: 1).first else { return out }
+        guard let node = try txn.findNodes(label: label, property: "content_id", equals: .string(contentID), limit: 1).first,
+              let summary = try txn.node(node) else { return out }
         out.node = node
-        guard case .list(let items)? = try txn.property("latest", ofNode: node) else { return out }
-        for item in items {
-            guard case .string(let text) = item else { continue }
-            let parts = text.split(separator: "|")
-            guard parts.count == 3, let at = Int64(parts[1]), let ppb = Int64(parts[2]) else { continue }
-            out.byPlatform[String(parts[0])] = Entry(at: at, engagementPPB: ppb)
+        guard case .list(let platforms)? = summary.properties["platforms"], case .list(let ats)? = summary.properties["ats"],
+              case .list(let ppbs)? = summary.properties["ppbs"], platforms.count == ats.count, ats.count == ppbs.count else { return out }
+        for i in platforms.indices {
+            guard case .string(let platform) = platforms[i], case .int(let at) = ats[i], case .int(let ppb) = ppbs[i] else { continue }
+            out.byPlatform[platform] = Entry(at: at, engagementPPB: ppb)
         }
         return out
     }
 
     mutating func save(_ txn: WriteTransaction, contentID: String) throws {
-        let items = byPlatform.sorted { $0.key < $1.key }.map { PropertyValue.string("\($0.key)|\($0.value.at)|\($0.value.engagementPPB)") }
+        let sorted = byPlatform.sorted { $0.key < $1.key }
+        let props: [String: PropertyValue] = [
+            "platforms": .list(sorted.map { .string($0.key) }), "ats": .list(sorted.map { .int($0.value.at) }),
+            "ppbs": .list(sorted.map { .int($0.value.engagementPPB) }),
+        ]
         if let node {
-            try txn.setProperties(["latest": .list(items)], ofNode: node)
+            try txn.setProperties(props, ofNode: node)
         } else {
-            node = try txn.createNode(labels: [LatestSnapshots.label], properties: ["content_id": .string(contentID), "latest": .list(items)])
+            var all = props
+            all["content_id"] = .string(contentID)
+            node = try txn.createNode(labels: [LatestSnapshots.label], properties: all)
         }
     }
 }

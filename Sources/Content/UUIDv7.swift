@@ -40,9 +40,20 @@ public enum UUIDv7 {
 
     /// True when `text` is a UUID in canonical 8-4-4-4-12 form (any version; either case).
     public static func isCanonical(_ text: String) -> Bool {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == 36 else { return false }
-        for (i, c) in utf8.enumerated() {
+        var utf8 = text.utf8
+        if utf8.count != 36 { return false }
+        return utf8.withContiguousStorageIfAvailable(isCanonical) ?? {
+            var copy = text
+            copy.makeContiguousUTF8()
+            utf8 = copy.utf8
+            return utf8.withContiguousStorageIfAvailable(isCanonical) ?? false
+        }()
+    }
+
+    private static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for i in 0..<36 {
+            let c = bytes[i]
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard c == UInt8(ascii: "-") else { return false }
             } else {
@@ -50,6 +61,11 @@ public enum UUIDv7 {
             }
         }
         return true
+    }
+
+    /// The id in lowercase (without copying when it already is).
+    static func lowercased(_ text: String) -> String {
+        text.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }) ? text.lowercased() : text
     }
 
     /// The Unix time in milliseconds held by a UUIDv7, or nil when `text` is not one.
