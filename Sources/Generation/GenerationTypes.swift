@@ -109,8 +109,10 @@ public struct GenerationResult: Sendable {
     public var kind: ContentKind
     /// The registry name of the model whose text this is.
     public var model: String
-    /// The policy used.
+    /// The policy used (for the first choice when no model was requested, and for nothing else).
     public var policy: RoutingPolicy
+    /// The model the request named, tried first; nil when the policy chose.
+    public var requestedModel: String?
     /// Every attempt in order, the chosen one included.
     public var attempts: [GenerationAttempt]
     /// The quality score of ``text`` in 0…1.

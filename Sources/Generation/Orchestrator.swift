@@ -71,17 +71,8 @@ public final class Orchestrator: Sendable {
     public func generate(_ request: GenerationRequest, creator: String, style: StyleGuide,
                          existing: [MinHashSignature]) async throws(GenerationError) -> GenerationResult {
         let started = ContinuousClock.now
-        let valid = try validate(request)
-        let models = registry.models
-        let prompt = PromptBuilder.build(kind: valid.kind, input: valid.input, platform: valid.platform, language: valid.language,
-                                         options: valid.options, maxTokens: 1)
-        let inputTokens = TokenEstimate.tokens(prompt)
-        let maxTokens = valid.maxOutputTokens ?? PromptBuilder.defaultMaxTokens(for: valid.kind, inputTokens: TokenEstimate.tokens(valid.input))
-        var finalPrompt = prompt
-        finalPrompt.maxTokens = maxTokens
-        let requirements = RoutingRequirements(kind: valid.kind, minQuality: request.minQuality, maxCostMicros: request.maxCostMicros,
-                                               inputTokens: inputTokens, maxOutputTokens: maxTokens)
-        let plan = try route(models: models, requirements: requirements, policy: valid.policy, explicit: request.model)
+        let (valid, finalPrompt, plan) = try prepare(request)
+        let maxTokens = finalPrompt.maxTokens
 
         // Budget: refuse before any call when the first choice cannot fit.
         let budget = configuration.budget(for: creator)
@@ -188,7 +179,7 @@ public final class Orchestrator: Sendable {
                 if report.score >= configuration.qualityThreshold {
                     attempts.append(attempt)
                     return result(text: text, model: model.name, score: report.score, problems: report.problems, below: false,
-                                  kind: valid.kind, policy: valid.policy, attempts: attempts, started: started)
+                                  kind: valid.kind, policy: valid.policy, requested: request.model, attempts: attempts, started: started)
                 }
                 attempt.outcome = .lowQuality
                 let problems = report.problems.prefix(3).joined(separator: "; ")
@@ -203,7 +194,7 @@ public final class Orchestrator: Sendable {
 
         if let best {
             return result(text: best.text, model: best.model, score: best.score, problems: best.problems, below: true,
-                          kind: valid.kind, policy: valid.policy, attempts: attempts, started: started)
+                          kind: valid.kind, policy: valid.policy, requested: request.model, attempts: attempts, started: started)
         }
         if calls == 0, attempts.contains(where: { $0.outcome == .budget }), let budget {
             let first = plan.first { c in attempts.contains { $0.model == c.model.name && $0.outcome == .budget } } ?? plan[0]
@@ -226,6 +217,30 @@ public final class Orchestrator: Sendable {
     }
 
     // MARK: - Validation and routing
+
+    /// Checks a request without calling any model or touching the budget: the same validation and routing
+    /// ``generate(_:creator:style:existing:)`` starts with, so the API can refuse bad input with 400/422 before
+    /// queuing a job.
+    ///
+    /// - Returns: the models that would be tried, in order.
+    /// - Throws: ``GenerationError`` `invalid`, `unknown` or `unsupported`.
+    @discardableResult
+    public func check(_ request: GenerationRequest) throws(GenerationError) -> [String] {
+        try prepare(request).plan.map(\.model.name)
+    }
+
+    private func prepare(_ request: GenerationRequest) throws(GenerationError) -> (valid: Valid, prompt: Prompt, plan: [RouteCandidate]) {
+        let valid = try validate(request)
+        let models = registry.models
+        var prompt = PromptBuilder.build(kind: valid.kind, input: valid.input, platform: valid.platform, language: valid.language,
+                                         options: valid.options, maxTokens: 1)
+        let inputTokens = TokenEstimate.tokens(prompt)
+        prompt.maxTokens = valid.maxOutputTokens ?? PromptBuilder.defaultMaxTokens(for: valid.kind, inputTokens: TokenEstimate.tokens(valid.input))
+        let requirements = RoutingRequirements(kind: valid.kind, minQuality: request.minQuality, maxCostMicros: request.maxCostMicros,
+                                               inputTokens: inputTokens, maxOutputTokens: prompt.maxTokens)
+        let plan = try route(models: models, requirements: requirements, policy: valid.policy, explicit: request.model)
+        return (valid, prompt, plan)
+    }
 
     private struct Valid {
         var kind: ContentKind
@@ -359,8 +374,9 @@ public final class Orchestrator: Sendable {
     // MARK: - Helpers
 
     private func result(text: String, model: String, score: Double, problems: [String], below: Bool, kind: ContentKind,
-                        policy: RoutingPolicy, attempts: [GenerationAttempt], started: ContinuousClock.Instant) -> GenerationResult {
-        GenerationResult(text: text, kind: kind, model: model, policy: policy, attempts: attempts, score: score, problems: problems,
+                        policy: RoutingPolicy, requested: String?, attempts: [GenerationAttempt], started: ContinuousClock.Instant) -> GenerationResult {
+        GenerationResult(text: text, kind: kind, model: model, policy: policy, requestedModel: requested?.isEmpty == false ? requested : nil,
+                         attempts: attempts, score: score, problems: problems,
                          belowThreshold: below,
                          costMicros: attempts.reduce(Int64(0)) { $0.addingSaturating($1.costMicros) },
                          inputTokens: attempts.reduce(0) { $0 + $1.inputTokens },

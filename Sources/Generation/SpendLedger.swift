@@ -40,25 +40,31 @@ public final class InMemorySpendLedger: SpendLedger {
         }
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private struct State {
+        var entries: [Entry] = []
+        var totals: [String: Int64] = [:]
+    }
+
+    private let state = Mutex(State())
 
     /// An empty ledger.
     public init() {}
 
     /// Sum of the creator's recorded micros on `day`.
     public func spent(creator: String, day: String) throws -> Int64 {
-        entries.withLock { all in
-            all.reduce(Int64(0)) { $1.creator == creator && $1.day == day ? $0.addingSaturating($1.micros) : $0 }
-        }
+        state.withLock { $0.totals[creator + "|" + day] ?? 0 }
     }
 
     /// Appends one entry.
     public func record(creator: String, day: String, model: String, micros: Int64, inputTokens: Int, outputTokens: Int) throws {
-        entries.withLock { $0.append(Entry(creator: creator, day: day, model: model, micros: micros, inputTokens: inputTokens, outputTokens: outputTokens)) }
+        state.withLock { s in
+            s.entries.append(Entry(creator: creator, day: day, model: model, micros: micros, inputTokens: inputTokens, outputTokens: outputTokens))
+            s.totals[creator + "|" + day, default: 0] = (s.totals[creator + "|" + day] ?? 0).addingSaturating(micros)
+        }
     }
 
     /// Every entry so far, in order.
-    public var recorded: [Entry] { entries.withLock { $0 } }
+    public var recorded: [Entry] { state.withLock { $0.entries } }
 }
 
 extension Int64 {
