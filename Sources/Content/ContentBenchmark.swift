@@ -16,7 +16,7 @@ public enum ContentBenchmark {
             ids.append(try store.create(NewContent(kind: .socialPost, title: "Benchmark post \(i)", body: "Body \(i)"), by: caller).id)
         }
         let platforms = ["youtube", "x", "instagram", "tiktok"]
-        let start = Clock.epochMilliseconds() * 1000
+        let start = WallClock.epochMilliseconds() * 1000
         let began = monotonicNanoseconds()
         var done = 0
         while done < snapshots {

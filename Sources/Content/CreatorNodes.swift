@@ -41,7 +41,7 @@ public enum CreatorNodes {
         _ = try txn.createIndex(label: label, property: userIDProperty, unique: true)
         if let found = try txn.findNodes(label: label, property: userIDProperty, equals: key).first { return found }
         return try txn.createNode(labels: [label], properties: [
-            userIDProperty: key, "created_at": .string(Timestamp.format(milliseconds: Clock.epochMilliseconds())),
+            userIDProperty: key, "created_at": .string(Timestamp.format(milliseconds: WallClock.epochMilliseconds())),
         ])
     }
 

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The wall clock, in Unix milliseconds.
-public enum Clock {
+public enum WallClock {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public static func epochMilliseconds() -> Int64 {
         var ts = timespec()

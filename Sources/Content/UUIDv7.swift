@@ -13,7 +13,7 @@ public enum UUIDv7 {
     private static let last = Mutex<(milliseconds: UInt64, counter: UInt16)>((0, 0))
 
     /// A new id as lowercase text, for the current time.
-    public static func make() -> String { make(milliseconds: UInt64(max(0, Clock.epochMilliseconds()))) }
+    public static func make() -> String { make(milliseconds: UInt64(max(0, WallClock.epochMilliseconds()))) }
 
     /// A new id for a given Unix time in milliseconds (clamped so ids stay increasing).
     public static func make(milliseconds now: UInt64) -> String {

@@ -72,7 +72,7 @@ import Writing
         #expect(h.call(.GET, "/api/v1/content", query: [("q", "SOURDOUGH")]).ids == [ids[6], ids[4], ids[2], ids[0]])
         #expect(h.call(.GET, "/api/v1/content", query: [("status", "draft"), ("tag", "t0")]).ids == [ids[0]])
         #expect(h.call(.GET, "/api/v1/content", query: [("kind", "article")]).ids == [])
-        let today = String(Timestamp.format(milliseconds: Clock.epochMilliseconds()).prefix(10))
+        let today = String(Timestamp.format(milliseconds: WallClock.epochMilliseconds()).prefix(10))
         #expect(h.call(.GET, "/api/v1/content", query: [("from", today), ("to", today)]).ids.count == 7)
         #expect(h.call(.GET, "/api/v1/content", query: [("to", "2001-01-01")]).ids == [])
         // List items carry an excerpt, not the body.

@@ -155,6 +155,14 @@ import Writing
         let foreign = contentError { _ = try h.store.create(NewContent(kind: .title, title: "Steal", body: "x", variantOf: source.id), by: bob) }
         #expect(foreign?.code == .unknownReference)
         #expect(foreign?.field == "variant_of")
+        // An admin creating for a creator may link only that creator's items; the item is the creator's.
+        let bobs = try h.make(bob, title: "Bob's")
+        let crossed = contentError { _ = try h.store.create(NewContent(kind: .title, title: "X", body: "x", variantOf: bobs.id), by: admin, for: alice.userID) }
+        #expect(crossed?.field == "variant_of")
+        let onBehalf = try h.store.create(NewContent(kind: .title, title: "For Alice", body: "x", variantOf: source.id), by: admin, for: alice.userID)
+        #expect(onBehalf.creatorID == alice.userID)
+        #expect(try h.store.creatorMetrics(creatorID: alice.userID, by: alice).contentCount == 4)
+        #expect(contentError { _ = try h.store.create(NewContent(kind: .title, title: "X", body: "x"), by: bob, for: alice.userID) }?.field == "creator_id")
         // Deleting the source drops the links, not the derived items.
         try h.store.delete(source.id, by: alice)
         #expect(try h.store.get(variant.id, by: alice).variantOf == nil)
