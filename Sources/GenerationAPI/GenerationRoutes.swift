@@ -97,23 +97,22 @@ public enum GenerationRoutes {
         return Response(status: 202, headers: Headers(), body: .deferred(deferred))
     }
 
-    /// The answer for a finished job: 200 with the job and result, or its problem with the job's id.
+    /// The answer for a finished job: 200 with the job and result, or its problem document (with the job's id).
     static func answer(_ job: GenerationJob) -> Response {
         if job.status == .succeeded { return .json(job.json, status: 200) }
-        let problem = job.error ?? .null
+        var members: [String: JSONValue] = [:]
+        if case .object(let stored)? = job.error { members = stored }
         var status = 500
-        if case .int(let code)? = problem["status"] { status = Int(code) }
-        var error = APIError(status: status, type: stringOf(problem["type"]) ?? "generation-failed",
-                             title: stringOf(problem["title"]) ?? "Generation failed", detail: stringOf(problem["detail"]) ?? "The job failed.")
-        if case .array(let items)? = problem["errors"] {
-            error.errors = items.compactMap { item in
-                guard let field = stringOf(item["field"]), let message = stringOf(item["message"]) else { return nil }
-                return FieldError(field: field, message: message)
-            }
-        }
-        var response = error.response()
-        response.headers["Location"] = "/api/v1/jobs/\(job.id)"
-        return response
+        if case .int(let code)? = members["status"], (400...599).contains(code) { status = Int(code) }
+        members["status"] = .int(Int64(status))
+        if members["title"] == nil { members["title"] = .string("Generation failed") }
+        if members["type"] == nil { members["type"] = .string("about:blank") }
+        members["job_id"] = .string(job.id)
+        members["instance"] = .string("/api/v1/jobs/\(job.id)")
+        var headers = Headers()
+        headers["Content-Type"] = "application/problem+json"
+        headers["Location"] = "/api/v1/jobs/\(job.id)"
+        return Response(status: status, headers: headers, body: JSONValue.object(members).serialized())
     }
 
     static func stringOf(_ value: JSONValue?) -> String? {

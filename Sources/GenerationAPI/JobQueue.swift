@@ -9,7 +9,33 @@ public protocol GenerationRunner: Sendable {
     func validate(_ body: JSONValue, creator: String) throws(APIError) -> (kind: String, request: JSONValue)
     /// Runs a job to the end: generates, stores the content under `job.contentID` (idempotently: a job re-run after a
     /// crash must not store twice) and returns the result, or throws the problem the caller should see.
-    func run(_ job: GenerationJob) async throws(APIError) -> JSONValue
+    func run(_ job: GenerationJob) async throws(JobFailure) -> JSONValue
+}
+
+/// Why a job failed: the problem the caller sees, plus extension members (every model attempt, budget figures).
+public struct JobFailure: Error, Sendable {
+    /// Status, type, title, detail and field errors.
+    public var problem: APIError
+    /// Extra members of the problem document (`attempts`, `budget`).
+    public var extra: [String: JSONValue]
+
+    /// A failure.
+    public init(_ problem: APIError, extra: [String: JSONValue] = [:]) {
+        self.problem = problem
+        self.extra = extra
+    }
+
+    /// The problem document as stored with the job.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "status": .int(Int64(problem.status)), "type": .string(problem.type), "title": .string(problem.title), "detail": .string(problem.detail),
+        ]
+        if !problem.errors.isEmpty {
+            members["errors"] = .array(problem.errors.map { .object(["field": .string($0.field), "message": .string($0.message)]) })
+        }
+        for (key, value) in extra where members[key] == nil { members[key] = value }
+        return .object(members)
+    }
 }
 
 /// Bounded-concurrency workers over the durable ``JobStore``.
@@ -129,11 +155,7 @@ public final class JobQueue: Sendable {
                     publish("job.updated", finished.json, job.creator)
                 }
             } catch {
-                let problem: JSONValue = .object([
-                    "status": .int(Int64(error.status)), "type": .string(error.type), "title": .string(error.title), "detail": .string(error.detail),
-                    "errors": .array(error.errors.map { .object(["field": .string($0.field), "message": .string($0.message)]) }),
-                ])
-                finished = try? store.finish(job.id, result: nil, error: problem)
+                finished = try? store.finish(job.id, result: nil, error: error.json)
                 if let finished { publish("job.updated", finished.json, job.creator) }
             }
             active.subtract(1, ordering: .relaxed)

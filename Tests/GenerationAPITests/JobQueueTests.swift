@@ -19,14 +19,17 @@ final class ScriptedRunner: GenerationRunner {
         return (kind, body)
     }
 
-    func run(_ job: GenerationJob) async throws(APIError) -> JSONValue {
+    func run(_ job: GenerationJob) async throws(JobFailure) -> JSONValue {
         let now = concurrent.add(1, ordering: .relaxed).newValue
         _ = peak.max(now, ordering: .relaxed)
         defer { concurrent.subtract(1, ordering: .relaxed) }
         runs.withLock { $0[job.contentID, default: 0] += 1 }
-        guard case .string(let input)? = job.request["input"] else { throw APIError.invalidField("input", "missing") }
+        guard case .string(let input)? = job.request["input"] else { throw JobFailure(APIError.invalidField("input", "missing")) }
         if input.hasPrefix("slow:"), let ms = Int(input.dropFirst(5)) { try? await Task.sleep(for: .milliseconds(ms)) }
-        if input == "fail" { throw APIError(status: 402, type: "budget-exceeded", title: "Daily budget reached", detail: "Spent 100 of 100 micros today.") }
+        if input == "fail" {
+            throw JobFailure(APIError(status: 402, type: "budget-exceeded", title: "Daily budget reached", detail: "Spent 100 of 100 micros today."),
+                             extra: ["attempts": .array([])])
+        }
         return .object(["text": .string("Title for " + input), "content_id": .string(job.contentID)])
     }
 }
@@ -180,6 +183,9 @@ func cleanup(_ path: String) {
         let response = await settle(post(router(queue), "/api/v1/generate", #"{"kind":"title","input":"fail"}"#))
         #expect(response.status == 402)
         #expect(response.headers["Content-Type"] == "application/problem+json")
+        let problem = try JSONValue.parse(response.bodyBytes)
+        #expect(problem["attempts"] == .array([]))
+        #expect(problem["detail"] == .string("Spent 100 of 100 micros today."))
     }
 
     @Test func badBodiesAre4xxNamingTheField() throws {
