@@ -144,6 +144,7 @@ struct ContentHandlers: Sendable {
                                  status: statusValue(body, &errors))
         if !errors.isEmpty { throw APIError.validation(errors) }
         let item = try store.update(request.parameter("id"), patch, by: who)
+        if patch.isEmpty { return .json(ContentJSON.item(item)) }
         var payload: [String: JSONValue] = ["id": .string(item.id), "creator_id": .string(item.creatorID),
                                             "changed": .array(changedFields(patch).map(JSONValue.string))]
         if patch.status != nil { payload["status"] = .string(item.status.rawValue) }

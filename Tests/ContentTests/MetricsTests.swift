@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Content
 import Graph
@@ -139,4 +140,40 @@ import Writing
         let total = try h.store.creatorMetrics(creatorID: alice.userID, by: alice)
         #expect(total.averageEngagement >= 0)
     }
+}
+
+/// Writers on several threads at once (creates, ingests, deletes): the counters still equal a recount.
+@Suite struct ConcurrentMetricsTests {
+    @Test func concurrentWritersKeepCountersExact() throws {
+        let h = try ContentHarness()
+        let t0 = Timestamp.parse("2026-06-01T12:00:00Z")!
+        let failures = FailureLog()
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            let who = worker % 2 == 0 ? alice : bob
+            var mine: [String] = []
+            do {
+                for round in 0..<15 {
+                    mine.append(try h.store.create(NewContent(kind: .socialPost, title: "w\(worker) r\(round)", body: "x"), by: who).id)
+                    let batch = mine.map { MetricSnapshot(contentID: $0, platform: "x", at: t0 + Int64(round), views: 100, likes: Int64(worker + round)) }
+                    _ = try h.store.ingest(batch, by: who)
+                    if round % 5 == 4 { try h.store.delete(mine.removeFirst(), by: who) }
+                }
+            } catch {
+                failures.record("\(error)")
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        for c in [alice, bob] {
+            let kept = try h.store.creatorMetrics(creatorID: c.userID, by: c)
+            #expect(kept == (try h.store.recount(creatorID: c.userID)))
+            #expect(kept.contentCount == 2 * (15 - 3))
+        }
+    }
+}
+
+final class FailureLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func record(_ text: String) { lock.lock(); items.append(text); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
 }
