@@ -99,6 +99,9 @@ public struct ContentItem: Sendable, Hashable {
 
 /// A new content item, as the API or the generation orchestrator submits it.
 public struct NewContent: Sendable, Hashable {
+    /// A caller-chosen id (a UUID, stored lowercased), so that a retried job creates its item at most once:
+    /// creating an id that exists fails with `ContentError.Code.conflict`. Nil: a new UUIDv7 is assigned.
+    public var id: String?
     /// What kind of content it is.
     public var kind: ContentKind
     /// The title (at most 300 characters).

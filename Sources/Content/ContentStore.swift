@@ -89,12 +89,18 @@ public final class ContentStore: Sendable {
             }
             owner = wanted
         }
+        if let chosen = new.id, !UUIDv7.isCanonical(chosen) {
+            throw ContentError.invalid("id", "\"\(chosen.prefix(40))\" is not a content id (a UUID); leave it out to have one assigned")
+        }
         let now = clock()
-        let id = UUIDv7.make(milliseconds: UInt64(max(0, now)))
+        let id = new.id?.lowercased() ?? UUIDv7.make(milliseconds: UInt64(max(0, now)))
         let stamp = Timestamp.format(milliseconds: now)
         let input = new
         let ownerID = owner
         return { txn in
+            if input.id != nil, try Self.contentNode(txn, id) != nil {
+                throw ContentError(.conflict, field: "id", "content \(id) already exists")
+            }
             let creator = try CreatorNodes.findOrCreate(in: txn, userID: ownerID)
             var links: [(String, NodeID)] = []
             for (field, type, ref) in [("variant_of", Names.variantOf, input.variantOf), ("repurposed_from", Names.repurposedFrom, input.repurposedFrom)] {

@@ -27,6 +27,20 @@ import Writing
         #expect(linked)
     }
 
+    @Test func aChosenIdCreatesAtMostOnce() throws {
+        let h = try ContentHarness()
+        var new = NewContent(kind: .title, title: "Job result", body: "x")
+        new.id = "0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B"
+        let first = try h.store.create(new, by: alice)
+        #expect(first.id == "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
+        let again = contentError { _ = try h.store.create(new, by: alice) }
+        #expect(again?.code == .conflict)
+        #expect(again?.field == "id")
+        #expect(try h.store.creatorMetrics(creatorID: alice.userID, by: alice).contentCount == 1)
+        new.id = "job-7"
+        #expect(contentError { _ = try h.store.create(new, by: alice) }?.field == "id")
+    }
+
     @Test func anotherCreatorsContentIsNotFoundButAdminsSeeIt() throws {
         let h = try ContentHarness()
         let item = try h.make(alice)
