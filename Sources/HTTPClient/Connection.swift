@@ -1,4 +1,5 @@
 import COpenSSL
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -23,7 +24,22 @@ final class Connection {
         self.control = control
         let connectExpired = HTTPClientError(
             code: .connect, message: "could not connect to \(endpoint.authority) within \(connectTimeoutText)", requestSent: false)
-        let addresses = try resolve(endpoint)
+        // getaddrinfo cannot be bounded or interrupted: for a host name, a timer answers the caller at the
+        // deadline if the lookup hangs, and this thread finishes the lookup and exits on its own.
+        var backstop: (any DispatchSourceTimer)?
+        if !endpoint.isIPLiteral {
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            let late = max(totalDeadline - ContinuousClock.now, .zero) + .milliseconds(100)
+            let (seconds, attoseconds) = late.components
+            timer.schedule(deadline: .now() + .nanoseconds(Int(clamping: seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000)))
+            let message = totalExpired.message
+            timer.setEventHandler { [weak control] in control?.abandon(message + " (name lookup did not finish)") }
+            timer.resume()
+            backstop = timer
+        }
+        let resolved = Result { () throws(HTTPClientError) in try resolve(endpoint) }
+        backstop?.cancel()
+        let addresses = try resolved.get()
         defer { freeaddrinfo(addresses) }
         if control.abandoned.load(ordering: .relaxed) { throw abandonedError() }
         if ContinuousClock.now >= totalDeadline { throw totalExpired }
@@ -136,6 +152,7 @@ final class Connection {
 
     /// Reads what is available (waiting if nothing is); 0 means the peer closed the connection.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(HTTPClientError) -> Int {
+        try checkDeadline()
         if let ssl {
             while true {
                 ERR_clear_error()
@@ -164,6 +181,7 @@ final class Connection {
     }
 
     private func writeSome(_ chunk: UnsafeRawBufferPointer) throws(HTTPClientError) -> Int {
+        try checkDeadline()
         if let ssl {
             while true {
                 ERR_clear_error()
@@ -187,6 +205,12 @@ final class Connection {
             if code == EINTR { continue }
             throw closedError(code)
         }
+    }
+
+    /// Throws when the deadline has passed or the caller stopped waiting, even if data keeps arriving.
+    private func checkDeadline() throws(HTTPClientError) {
+        if control.abandoned.load(ordering: .relaxed) { throw abandonedError() }
+        if ContinuousClock.now >= deadline { throw expired }
     }
 
     /// Waits until the socket is ready for `events`, the deadline passes, or the caller stops waiting.

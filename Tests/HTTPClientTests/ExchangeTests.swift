@@ -195,3 +195,56 @@ struct ExchangeTests {
         }
     }
 }
+
+@Suite("Early answers, broken pipes and the benchmark")
+struct EdgeTests {
+    @Test("A server that answers 413 and closes while a 4 MB body is still being sent: the 413 is returned, the process survives")
+    func earlyAnswerDuringUpload() async throws {
+        let server = try LoopbackServer { peer in
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            _ = recv(peer.fd, &chunk, chunk.count, 0)  // the head and a little of the body
+            peer.write(httpResponse("413 Content Too Large", body: "too big"))
+            shutdown(peer.fd, Int32(SHUT_WR))
+            usleep(100_000)
+        }
+        defer { server.stop() }
+        let body = [UInt8](repeating: 0x41, count: 4 << 20)
+        do {
+            let response = try await HTTPClient().send(HTTPClientRequest(method: "POST", url: server.base + "/upload", body: body, timeout: .seconds(3)))
+            #expect(response.status == 413)
+            #expect(response.body == Array("too big".utf8))
+        } catch {
+            // If the reset destroyed the answer before it was read, the write error must say the request was not fully sent.
+            #expect(error.code == .closed)
+            #expect(error.requestSent == false)
+        }
+    }
+
+    @Test("A server that closes without reading a large upload: closed error, requestSent false, no SIGPIPE")
+    func brokenPipe() async throws {
+        let server = try LoopbackServer { peer in
+            var chunk = [UInt8](repeating: 0, count: 1024)
+            _ = recv(peer.fd, &chunk, chunk.count, 0)
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)  // close with a reset
+            setsockopt(peer.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+        defer { server.stop() }
+        let body = [UInt8](repeating: 0x42, count: 8 << 20)
+        let error = await expectFailure(HTTPClient(), HTTPClientRequest(method: "PUT", url: server.base + "/big", body: body, timeout: .seconds(3)))
+        #expect(error?.code == .closed)
+        #expect(error?.requestSent == false)
+    }
+
+    @Test("The benchmark makes the requested number of exchanges and reports positive figures")
+    func benchmark() async throws {
+        let server = try LoopbackServer { peer in
+            guard peer.readRequest() != nil else { return }
+            peer.write(httpResponse(body: "ok"))
+        }
+        defer { server.stop() }
+        let result = await HTTPClientBenchmark.run(url: server.base + "/", requests: 200)
+        #expect(server.accepted.load(ordering: .sequentiallyConsistent) == 200)
+        #expect(result.perSecond > 0 && result.p99Millis > 0)
+        print("HTTPClientBenchmark: \(Int(result.perSecond)) requests/s, p99 \(result.p99Millis) ms (loopback, one connection per request)")
+    }
+}
