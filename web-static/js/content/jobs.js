@@ -22,7 +22,8 @@ export function createJobs(hub) {
   status.addEventListener('change', () => load());
   const table = el('table', { id: 'jobs-table', class: 'admin-table cs-table' },
     el('caption', {}, 'Generation jobs, newest first'),
-    el('thead', {}, el('tr', {}, ['Queued', 'Kind', 'Status', 'Model', 'Cost', 'Result', ''].map(h => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, ['Queued', 'Kind', 'Status', 'Model', 'Cost', 'Result'].map(h => el('th', { scope: 'col' }, h)),
+      el('th', { scope: 'col' }, el('span', { class: 'cs-sr-only' }, 'Actions')))),
     el('tbody'));
   const more = el('button', { type: 'button', id: 'jobs-more', hidden: true, onclick: () => load({ append: true }) }, 'More');
   const element = el('section', { class: 'cs-jobs', 'aria-labelledby': 'jobs-heading' },

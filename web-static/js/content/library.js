@@ -125,6 +125,7 @@ export function createLibrary(hub) {
       field('status', 'Status', state),
       field('language', 'Language', language, { hint: 'A language tag such as en, fr or pt-BR.' }),
       el('div', { class: 'cs-actions' }, save, remove,
+        existing && hub.useText ? el('button', { type: 'button', id: 'content-use', onclick: () => hub.useText(body.value || title.value) }, 'Generate from this') : null,
         el('button', { type: 'button', id: 'content-close', onclick: close }, 'Close')));
     form.addEventListener('submit', async event => {
       event.preventDefault();

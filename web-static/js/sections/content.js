@@ -21,6 +21,7 @@ export default {
       announce: text => { announcer.textContent = ''; setTimeout(() => { announcer.textContent = text; }, 50); },
       openContent: async id => { show('library'); return library.open(id); },
       createContent: preset => { show('library'); library.openNew(preset); },
+      useText: text => { show('generate'); generate.useText(text); },
     };
     const library = createLibrary(hub);
     const jobs = createJobs(hub);
