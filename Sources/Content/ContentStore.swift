@@ -6,7 +6,7 @@ import Writing
 /// Layout: `(:Creator {user_id})-[:CREATED {timestamp}]->(:Content {id, kind, title, ...})`, derived content
 /// linked by `(:Content)-[:VARIANT_OF]->(:Content)` and `[:REPURPOSED_FROM]`, and each metric snapshot a
 /// `(:Content)-[:PERFORMS {engagement}]->(:Metric)`, plus one `:MetricSummary {content_id}` per measured item
-/// holding the latest snapshot per platform (parallel lists platforms, ats, ppbs). Unique indexes on `:Content(id)`, `:Metric(key)`,
+/// holding the latest snapshot per platform. Unique indexes on `:Content(id)`, `:Metric(key)`,
 /// `:MetricSummary(content_id)` and `:Creator(user_id)` make lookups index seeks and keep ids and snapshots unique.
 ///
 /// Every change is one graph write transaction, answered once durable; a refused change writes nothing.

@@ -120,9 +120,11 @@ struct CreatorCounters: Equatable {
 }
 
 /// The latest snapshot of each platform of one content item: `(at, engagement ppb)`, kept on a small
-/// `:MetricSummary {content_id, platforms, ats, ppbs}` node (three parallel lists) so that an ingest can tell
-/// whether a snapshot is the newest without reading the series, and without rewriting the content node
-/// (whose body may be a megabyte).
+/// `:MetricSummary {content_id, latest}` node so that an ingest can tell whether a snapshot is the newest
+/// without reading the series, and without rewriting the content node (whose body may be a megabyte).
+///
+/// `latest` is bytes, read and written once per item per batch: for each platform, its UTF-8 length (one
+/// byte), the name, then `at` and the ppb as big-endian 64-bit integers.
 struct LatestSnapshots {
     struct Entry: Equatable {
         var at: Int64
@@ -137,30 +139,40 @@ struct LatestSnapshots {
 
     static func load(_ txn: ReadTransaction, contentID: String) throws -> LatestSnapshots {
         var out = LatestSnapshots()
-        guard let node = try txn.findNodes(label: label, property: "content_id", equals: .string(contentID), limit: 1).first,
-              let summary = try txn.node(node) else { return out }
+        guard let node = try txn.findNodes(label: label, property: "content_id", equals: .string(contentID), limit: 1).first else { return out }
         out.node = node
-        guard case .list(let platforms)? = summary.properties["platforms"], case .list(let ats)? = summary.properties["ats"],
-              case .list(let ppbs)? = summary.properties["ppbs"], platforms.count == ats.count, ats.count == ppbs.count else { return out }
-        for i in platforms.indices {
-            guard case .string(let platform) = platforms[i], case .int(let at) = ats[i], case .int(let ppb) = ppbs[i] else { continue }
-            out.byPlatform[platform] = Entry(at: at, engagementPPB: ppb)
+        guard case .bytes(let b)? = try txn.property("latest", ofNode: node) else { return out }
+        var i = 0
+        func int64(_ at: Int) -> Int64 {
+            var v: UInt64 = 0
+            for j in at..<(at + 8) { v = v << 8 | UInt64(b[j]) }
+            return Int64(bitPattern: v)
+        }
+        while i < b.count {
+            let n = Int(b[i])
+            guard i + 1 + n + 16 <= b.count else { throw ContentError(.storage, "the metric summary of \(contentID) is damaged") }
+            let platform = String(decoding: b[(i + 1)..<(i + 1 + n)], as: UTF8.self)
+            out.byPlatform[platform] = Entry(at: int64(i + 1 + n), engagementPPB: int64(i + 1 + n + 8))
+            i += 1 + n + 16
         }
         return out
     }
 
     mutating func save(_ txn: WriteTransaction, contentID: String) throws {
-        let sorted = byPlatform.sorted { $0.key < $1.key }
-        let props: [String: PropertyValue] = [
-            "platforms": .list(sorted.map { .string($0.key) }), "ats": .list(sorted.map { .int($0.value.at) }),
-            "ppbs": .list(sorted.map { .int($0.value.engagementPPB) }),
-        ]
+        var b: [UInt8] = []
+        b.reserveCapacity(byPlatform.count * 32)
+        for (platform, entry) in byPlatform.sorted(by: { $0.key < $1.key }) {
+            b.append(UInt8(platform.utf8.count))  // platform names are 1...32 ASCII bytes
+            b.append(contentsOf: platform.utf8)
+            for value in [entry.at, entry.engagementPPB] {
+                let v = UInt64(bitPattern: value)
+                for shift in stride(from: 56, through: 0, by: -8) { b.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+            }
+        }
         if let node {
-            try txn.setProperties(props, ofNode: node)
+            try txn.setProperties(["latest": .bytes(b)], ofNode: node)
         } else {
-            var all = props
-            all["content_id"] = .string(contentID)
-            node = try txn.createNode(labels: [LatestSnapshots.label], properties: all)
+            node = try txn.createNode(labels: [LatestSnapshots.label], properties: ["content_id": .string(contentID), "latest": .bytes(b)])
         }
     }
 }
