@@ -27,23 +27,23 @@ extension ContentStore {
         }
     }
 
-    /// Checks one snapshot; `field` is the item's path (`snapshots[3]`).
-    public static func check(_ s: MetricSnapshot, field: String) throws(ContentError) {
+    /// Checks one snapshot; `field` is the item's path (`snapshots[3]`), built only when something is wrong.
+    public static func check(_ s: MetricSnapshot, field: @autoclosure () -> String) throws(ContentError) {
         guard UUIDv7.isCanonical(s.contentID) else {
-            throw ContentError.invalid("\(field).content_id", "\"\(s.contentID.prefix(40))\" is not a content id (a UUID)")
+            throw ContentError.invalid("\(field()).content_id", "\"\(s.contentID.prefix(40))\" is not a content id (a UUID)")
         }
         let platformOK = (1...32).contains(s.platform.utf8.count) && s.platform.utf8.allSatisfy {
             ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45
         }
         guard platformOK else {
-            throw ContentError.invalid("\(field).platform", "\"\(s.platform.prefix(40))\" is not a platform name; use 1 to 32 lowercase letters, digits, _ or - (youtube, x, instagram)")
+            throw ContentError.invalid("\(field()).platform", "\"\(s.platform.prefix(40))\" is not a platform name; use 1 to 32 lowercase letters, digits, _ or - (youtube, x, instagram)")
         }
-        guard Timestamp.range.contains(s.at) else { throw ContentError.invalid("\(field).at", "must be between 1970 and 9999") }
+        guard Timestamp.range.contains(s.at) else { throw ContentError.invalid("\(field()).at", "must be between 1970 and 9999") }
         let figures = [s.views, s.likes, s.comments, s.shares, s.saves, s.watchSeconds]
         if figures.allSatisfy({ (0...MetricSnapshot.maxFigure).contains($0) }) { return }
         for (name, value) in zip(figureNames, figures) {
-            if value < 0 { throw ContentError.invalid("\(field).\(name)", "is \(value); counts cannot be negative") }
-            if value > MetricSnapshot.maxFigure { throw ContentError.invalid("\(field).\(name)", "is larger than \(MetricSnapshot.maxFigure)") }
+            if value < 0 { throw ContentError.invalid("\(field()).\(name)", "is \(value); counts cannot be negative") }
+            if value > MetricSnapshot.maxFigure { throw ContentError.invalid("\(field()).\(name)", "is larger than \(MetricSnapshot.maxFigure)") }
         }
     }
 
