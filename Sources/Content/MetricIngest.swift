@@ -186,8 +186,11 @@ extension ContentStore {
             counters.engagementSumPPB += d.sum
             try counters.save(txn, creator)
         }
+        var byCreator: [String: [String]] = [:]
+        for content in contents { byCreator[creators[content.creator].userID, default: []].append(content.contentID) }
         return MetricIngestResult(created: created, updated: updated, unchanged: unchanged,
-                                  contentIDs: contents.map(\.contentID).sorted(), creatorIDs: creators.map(\.userID).sorted())
+                                  contentIDs: contents.map(\.contentID).sorted(), creatorIDs: creators.map(\.userID).sorted(),
+                                  contentIDsByCreator: byCreator.mapValues { $0.sorted() })
     }
 
     // MARK: reading metrics

@@ -67,6 +67,8 @@ public struct MetricIngestResult: Sendable, Hashable {
     public var contentIDs: [String]
     /// The user ids of the creators whose metrics the batch touched, sorted.
     public var creatorIDs: [String]
+    /// The content ids the batch touched, per creator user id (sorted), so each creator is told only of their own.
+    public var contentIDsByCreator: [String: [String]]
 }
 
 /// One platform's time series of a content item, oldest first.

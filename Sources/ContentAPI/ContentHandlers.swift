@@ -202,7 +202,8 @@ struct ContentHandlers: Sendable {
         }
         if result.created + result.updated > 0 {
             for creator in result.creatorIDs {
-                publish("metrics.changed", .object(["creator_id": .string(creator), "content_ids": .array(result.contentIDs.map(JSONValue.string))]), creator)
+                let ids = result.contentIDsByCreator[creator] ?? []
+                publish("metrics.changed", .object(["creator_id": .string(creator), "content_ids": .array(ids.map(JSONValue.string))]), creator)
             }
         }
         return .json(.object([

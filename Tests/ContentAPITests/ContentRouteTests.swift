@@ -113,6 +113,23 @@ import Writing
         #expect(changed.first?.audience == alice.userID)
     }
 
+    @Test func anAdminBatchTellsEachCreatorOnlyOfTheirOwnContent() throws {
+        let h = try ContentAPIHarness()
+        let a = h.create(as: alice)
+        let b = h.create(as: bob)
+        let body = #"[{"content_id": "\#(a)", "platform": "x", "at": "2026-06-01T12:00:00Z", "views": 10}, {"content_id": "\#(b)", "platform": "x", "at": "2026-06-01T12:00:00Z", "views": 10}]"#
+        #expect(h.call(.POST, "/api/v1/metrics", as: admin, body: body).int("created") == 2)
+        let changed = h.events.all.filter { $0.type == "metrics.changed" }
+        #expect(changed.count == 2)
+        for event in changed {
+            let own = event.audience == alice.userID ? a : b
+            #expect(event.payload["content_ids"] == .array([.string(own)]))
+            #expect(event.payload["creator_id"] == event.audience.map(JSONValue.string))
+        }
+        // A creator cannot post for someone else's content.
+        #expect(h.call(.POST, "/api/v1/metrics", as: alice, body: body).status == 422)
+    }
+
     @Test func repostingASnapshotDoesNotDoubleIt() throws {
         let h = try ContentAPIHarness()
         let id = h.create()
