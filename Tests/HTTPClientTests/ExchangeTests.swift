@@ -210,7 +210,7 @@ struct EdgeTests {
         defer { server.stop() }
         let body = [UInt8](repeating: 0x41, count: 4 << 20)
         do {
-            let response = try await HTTPClient().send(HTTPClientRequest(method: "POST", url: server.base + "/upload", body: body, timeout: .seconds(3)))
+            let response = try await HTTPClient().send(HTTPClientRequest(method: "POST", url: server.base + "/upload", body: body, timeout: .seconds(20)))
             #expect(response.status == 413)
             #expect(response.body == Array("too big".utf8))
         } catch {
@@ -230,7 +230,7 @@ struct EdgeTests {
         }
         defer { server.stop() }
         let body = [UInt8](repeating: 0x42, count: 8 << 20)
-        let error = await expectFailure(HTTPClient(), HTTPClientRequest(method: "PUT", url: server.base + "/big", body: body, timeout: .seconds(3)))
+        let error = await expectFailure(HTTPClient(), HTTPClientRequest(method: "PUT", url: server.base + "/big", body: body, timeout: .seconds(20)))
         #expect(error?.code == .closed)
         #expect(error?.requestSent == false)
     }

@@ -181,3 +181,13 @@ func runOnNewThread(_ body: @escaping @Sendable () -> Void) {
     precondition(rc == 0, "pthread_create failed")
     pthread_detach(thread)
 }
+
+/// Polls `probe` every 10 ms until it returns a value (up to 10 s): for results a server thread records.
+func eventually<T: Sendable>(_ probe: @Sendable () -> T?) async throws -> T {
+    let end = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < end {
+        if let value = probe() { return value }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    throw ServerError("the server never recorded the expected result")
+}
