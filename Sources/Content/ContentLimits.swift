@@ -11,7 +11,16 @@ public enum ContentLimits {
     /// The longest language tag, in characters (BCP 47 allows 35 for the forms we accept).
     public static let languageCharacters = 35
 
+    /// The largest title in bytes of UTF-8 (300 emoji sequences fit): 300 characters stacked with combining marks
+    /// could otherwise be megabytes.
+    public static let titleBytes = 12_288
+    /// The largest tag in bytes of UTF-8.
+    public static let tagBytes = 2048
+
     static func checkTitle(_ title: String, field: String = "title") throws(ContentError) {
+        if title.utf8.count > titleBytes {
+            throw ContentError(.tooLarge, field: field, "is \(title.utf8.count) bytes; shorten it to at most \(titleBytes) bytes of UTF-8")
+        }
         let count = title.count
         if count > titleCharacters {
             throw ContentError(.tooLarge, field: field, "is \(count) characters long; shorten it to at most \(titleCharacters)")
@@ -41,6 +50,9 @@ public enum ContentLimits {
         var out: [String] = []
         for (i, tag) in tags.enumerated() {
             let f = "\(field)[\(i)]"
+            if tag.utf8.count > tagBytes {
+                throw ContentError(.tooLarge, field: f, "is \(tag.utf8.count) bytes; shorten it to at most \(tagBytes) bytes of UTF-8")
+            }
             let trimmed = tag.trimmingSpaces()
             if trimmed.isEmpty { throw ContentError.invalid(f, "is empty; give each tag some text or leave it out") }
             if trimmed.count > tagCharacters {

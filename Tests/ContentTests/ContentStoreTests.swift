@@ -148,6 +148,10 @@ import Writing
         // 300 graphemes built from several scalars each are fine.
         #expect(refusal(NewContent(kind: .title, title: String(repeating: "👩‍👩‍👧", count: 300), body: "x")) == nil)
         #expect(refusal(NewContent(kind: .article, title: "t", body: String(repeating: "a", count: (1 << 20) + 1)))?.code == .tooLarge)
+        // Few characters, many bytes (combining marks stacked on one letter) is still refused.
+        let zalgo = "e" + String(repeating: "\u{301}", count: 20_000)
+        #expect(refusal(NewContent(kind: .title, title: zalgo, body: "x"))?.field == "title")
+        #expect(refusal(NewContent(kind: .title, title: "t", body: "x", tags: [zalgo]))?.field == "tags[0]")
         #expect(refusal(NewContent(kind: .article, title: "t", body: "x", tags: (0..<31).map { "t\($0)" }))?.field == "tags")
         #expect(refusal(NewContent(kind: .article, title: "t", body: "x", tags: [String(repeating: "t", count: 65)]))?.field == "tags[0]")
         #expect(refusal(NewContent(kind: .article, title: "t", body: "x", tags: ["  "]))?.field == "tags[0]")
