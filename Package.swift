@@ -37,22 +37,29 @@ let package = Package(
         .target(name: "Cache", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Crypto", dependencies: ["COpenSSL", "CArgon2"], swiftSettings: swiftSettings),
         .target(name: "Cypher", dependencies: ["Graph"], swiftSettings: swiftSettings),
+        .target(name: "HTTPClient", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "Platforms", swiftSettings: swiftSettings),
+        .target(name: "Writing", dependencies: ["Platforms"], swiftSettings: swiftSettings),
 
         // Domain.
         .target(name: "Accounts", dependencies: ["Crypto", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .target(name: "Billing", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .target(name: "Content", dependencies: ["Graph", "Writing"], swiftSettings: swiftSettings),
+        .target(name: "Generation", dependencies: ["HTTPClient", "Writing", "Platforms"], swiftSettings: swiftSettings),
 
         // HTTP surfaces of the engines and domains: each installs its routes on a Router.
         .target(name: "GraphAPI", dependencies: ["HTTP", "Graph", "Cypher"], swiftSettings: swiftSettings),
         .target(name: "AccountsAPI", dependencies: ["HTTP", "Accounts", "Crypto"], swiftSettings: swiftSettings),
         .target(name: "BillingAPI", dependencies: ["HTTP", "Billing", "Crypto"], swiftSettings: swiftSettings),
-        .target(name: "GenerationAPI", dependencies: ["HTTP", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .target(name: "GenerationAPI", dependencies: ["HTTP", "Generation", "Content", "Writing", "Platforms", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .target(name: "ContentAPI", dependencies: ["HTTP", "Content", "Graph", "Writing"], swiftSettings: swiftSettings),
 
         // App layer: wiring, routes, workers; the only place that knows every piece.
         .target(
             name: "StudioServer",
             dependencies: [
                 "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Accounts", "Billing", "BuildInfo", "GraphAPI", "AccountsAPI", "BillingAPI",
+                "Content", "ContentAPI", "Generation", "GenerationAPI", "Platforms", "Writing", "HTTPClient",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -62,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "studio",
             dependencies: [
-                "StudioServer", "Graph", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "HTTP",
+                "StudioServer", "Graph", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "HTTP", "Content", "Generation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -88,7 +95,8 @@ let package = Package(
         .testTarget(name: "CypherTests", dependencies: ["Cypher", "Graph"], swiftSettings: swiftSettings),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Crypto"], swiftSettings: swiftSettings),
         .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),
-        .testTarget(name: "GenerationAPITests", dependencies: ["GenerationAPI", "HTTP"], swiftSettings: swiftSettings),
-        .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "Crypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "GenerationAPITests", dependencies: ["GenerationAPI", "HTTP", "Content"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlatformsTests", dependencies: ["Platforms"], swiftSettings: swiftSettings),
+        .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "Crypto", "Content"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import Content
 import FoundationEssentials
 import Glibc
 import GRDB
@@ -98,6 +99,11 @@ public final class JobStore: Sendable {
                     at TEXT NOT NULL
                 );
                 CREATE INDEX spend_creator_day ON spend(creator, day);
+                CREATE TABLE style_guide (
+                    creator TEXT PRIMARY KEY,
+                    guide TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
                 """)
         }
         try migrator.migrate(writer)
@@ -223,31 +229,27 @@ public final class JobStore: Sendable {
         }
     }
 
+    /// A creator's stored style guide (JSON), or nil.
+    public func styleGuide(creator: String) throws -> JSONValue? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT guide FROM style_guide WHERE creator = ?", arguments: [creator]).flatMap { try? JSONValue.parse($0) }
+        }
+    }
+
+    /// Replaces a creator's style guide.
+    public func setStyleGuide(creator: String, json: JSONValue) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO style_guide (creator, guide, updated_at) VALUES (?, ?, ?) ON CONFLICT(creator) DO UPDATE SET guide = excluded.guide, updated_at = excluded.updated_at",
+                           arguments: [creator, json.text, Timestamps.now()])
+        }
+    }
+
     static func job(_ row: Row) throws -> GenerationJob {
         func json(_ text: String?) -> JSONValue? { text.flatMap { try? JSONValue.parse($0) } }
         return GenerationJob(
             id: row["id"], creator: row["creator"], kind: row["kind"], request: json(row["request"]) ?? .null, contentID: row["content_id"],
             status: GenerationJob.Status(rawValue: row["status"]) ?? .failed, result: json(row["result"]), error: json(row["error"]),
             runs: row["runs"], createdAt: row["created_at"], startedAt: row["started_at"], finishedAt: row["finished_at"])
-    }
-}
-
-/// UUID version 7 (RFC 9562): 48-bit Unix milliseconds then random bits, so ids sort by creation time.
-public enum UUIDv7 {
-    /// A new id, lowercased text.
-    public static func make() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let millis = UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var generator = SystemRandomNumberGenerator()
-        for i in 6..<16 { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
-        for i in 0..<6 { bytes[i] = UInt8((millis >> (8 * UInt64(5 - i))) & 0xff) }
-        bytes[6] = (bytes[6] & 0x0f) | 0x70
-        bytes[8] = (bytes[8] & 0x3f) | 0x80
-        let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
     }
 }
 

@@ -44,20 +44,21 @@ public final class StudioApp: Sendable {
     public let accounts: AccountsService?
 
     public init(configuration: Configuration, dataDirectory: DataDirectory?, resources: Resources, webRoot: String?, logger: Logger,
-                graph: GraphStore? = nil, accounts: AccountsService? = nil, billing: BillingService? = nil) throws {
+                graph: GraphStore? = nil, accounts: AccountsService? = nil, billing: BillingService? = nil,
+                events: EventBus? = nil, metrics: StudioMetrics? = nil, studio: ContentStudio? = nil) throws {
         self.accounts = accounts
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.resources = resources
         self.logger = logger
-        self.events = EventBus()
-        self.metrics = StudioMetrics()
+        self.events = events ?? EventBus()
+        self.metrics = metrics ?? StudioMetrics()
         self.cache = try TieredCache(configuration: TieredCache.Configuration(
             hot: TierConfiguration(ttl: .seconds(configuration.int("cache.hot_ttl_seconds")), byteBudget: configuration.int("cache.hot_bytes")),
             warm: TierConfiguration(ttl: .seconds(configuration.int("cache.warm_ttl_seconds")), byteBudget: configuration.int("cache.warm_bytes")),
             cold: TierConfiguration(ttl: .seconds(configuration.int("cache.cold_ttl_seconds")), byteBudget: configuration.int("cache.cold_bytes"))))
         self.responseCache = ResponseCache(cache: cache)
-        metrics.observe(cache)
+        self.metrics.observe(cache)
         self.staticFiles = try webRoot.map { path throws(HTTPServerError) in try StaticFiles(root: path) }
         self.startedAt = monotonicSeconds()
         self.startedAtText = RFC3339.now()
@@ -75,6 +76,7 @@ public final class StudioApp: Sendable {
         SystemRoutes.install(on: &router, app: self)
         accounts?.install(on: &router)
         billing?.install(on: &router)
+        studio?.install(on: &router)
         if let graph {
             GraphRoutes.install(on: &router, store: graph, configuration: GraphAPIConfiguration(
                 maxDepth: configuration.int("graph.max_depth"), maxPageSize: configuration.int("graph.max_page_size")))

@@ -2,6 +2,8 @@ import Accounts
 import AccountsAPI
 import Billing
 import BillingAPI
+import Content
+import Generation
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -20,18 +22,20 @@ final class Daemon: @unchecked Sendable {
     let graph: GraphStore
     let accountStore: AccountStore
     let app: StudioApp
+    let studio: ContentStudio
     let server: HTTPServer
     let notifier: SystemdNotifier
     private var timers: [PeriodicThread] = []
 
     private init(configuration: Configuration, logger: Logger, dataDirectory: DataDirectory, graph: GraphStore, accountStore: AccountStore,
-                 app: StudioApp, server: HTTPServer, notifier: SystemdNotifier) {
+                 app: StudioApp, studio: ContentStudio, server: HTTPServer, notifier: SystemdNotifier) {
         self.configuration = configuration
         self.logger = logger
         self.dataDirectory = dataDirectory
         self.graph = graph
         self.accountStore = accountStore
         self.app = app
+        self.studio = studio
         self.server = server
         self.notifier = notifier
     }
@@ -82,8 +86,19 @@ final class Daemon: @unchecked Sendable {
                 "system": .object(["uptime_seconds": .int(Int64(monotonicSeconds() - startedAt))]),
             ])
         }
+        let events = EventBus()
+        let metrics = StudioMetrics()
+        // user_metrics' total revenue: the install's billing revenue belongs to its owner (the admin who runs billing).
+        let ownerRevenue = Locked<(minor: Int64, currency: String)?>(nil)
+        let studio = try ContentStudio.open(
+            configuration: configuration, dataDirectory: dataDirectory.path, resources: resources, graph: graph, events: events, logger: logger,
+            revenue: { userID in
+                guard let id = UUID(uuidString: userID), (try? accountStore.user(id: id))??.role == .admin else { return nil }
+                return ownerRevenue.withLock { $0 }
+            },
+            onGenerationSeconds: { seconds in metrics.generationDuration.record(seconds) })
         let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger,
-                                graph: graph, accounts: accounts, billing: billing)
+                                graph: graph, accounts: accounts, billing: billing, events: events, metrics: metrics, studio: studio)
         app.addReadinessCheck("accounts") {
             do {
                 _ = try accountStore.needsSetup()
@@ -114,7 +129,6 @@ final class Daemon: @unchecked Sendable {
         http.idleTimeout = configuration.int("http.idle_timeout_seconds")
         http.headerTimeout = configuration.int("http.header_timeout_seconds")
         http.connectionLimit = configuration.int("http.max_connections")
-        let metrics = app.metrics
         let accessLogger = Logger(label: "studio.access")
         let accessLog = configuration.bool("http.access_log")
         let server = HTTPServer(configuration: http, logger: logger, onAccess: { record in
@@ -125,11 +139,12 @@ final class Daemon: @unchecked Sendable {
             ])
         }, handler: { request in app.respond(request) })
         try server.start()
+        do { try studio.start() } catch { throw HTTPServerError(message: "cannot start the generation workers: \(error)") }
 
         let notifier = SystemdNotifier(environment: ProcessEnvironment.current)
         let daemon = Daemon(configuration: configuration, logger: logger, dataDirectory: dataDirectory, graph: graph, accountStore: accountStore,
-                            app: app, server: server, notifier: notifier)
-        let events = app.events
+                            app: app, studio: studio, server: server, notifier: notifier)
+
         daemon.timers.append(PeriodicThread(interval: Double(configuration.int("events.keepalive_seconds"))) { events.keepAlive() })
         let revenueTotal = Locked<(counter: Counter, last: Int64)?>(nil)
         let revenueMRR = Locked<Gauge?>(nil)
@@ -138,6 +153,7 @@ final class Daemon: @unchecked Sendable {
             do {
                 let result = try blockingAwait { try await billing.runScheduledBilling() }
                 let figures = try blockingAwait { try await billing.revenueFigures() }
+                ownerRevenue.withLock { $0 = (figures.totalRevenue.minor, figures.totalRevenue.currency.code) }
                 revenueTotal.withLock { state in
                     if state == nil {
                         state = (app.metrics.registry.makeCounter(name: "revenue_total", labels: [("currency", figures.totalRevenue.currency.code), ("tier", "all")],
@@ -204,6 +220,11 @@ final class Daemon: @unchecked Sendable {
             if received == SIGHUP {
                 logger.info("SIGHUP: reloading data files")
                 notifier.notify("RELOADING=1")
+                if let problem = studio.reload() {
+                    logger.error("SIGHUP: the model registry was not reloaded, the previous one stays in force: \(problem)")
+                } else {
+                    logger.info("SIGHUP: model registry reloaded (\(studio.registry.models.count) models)")
+                }
                 notifier.notify("READY=1")
                 continue
             }
@@ -218,6 +239,8 @@ final class Daemon: @unchecked Sendable {
         for timer in timers { timer.stop() }
         app.events.closeAll()
         server.stop(drain: .seconds(configuration.int("shutdown.drain_seconds")))
+        let studio = self.studio
+        _ = try? blockingAwait { await studio.stop(timeout: .seconds(3)) }
         accountStore.flushUsage()
         graph.close()
         logger.info("stopped cleanly")

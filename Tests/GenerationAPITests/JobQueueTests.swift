@@ -1,3 +1,4 @@
+import Content
 import FoundationEssentials
 import GenerationAPI
 import Glibc
@@ -34,7 +35,7 @@ final class ScriptedRunner: GenerationRunner {
     }
 }
 
-func waitUntil(_ timeout: Duration = .seconds(5), _ condition: () throws -> Bool) async rethrows -> Bool {
+func waitUntil(_ timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
@@ -162,12 +163,12 @@ func cleanup(_ path: String) {
         let queue = JobQueue(store: try JobStore.inMemory(), runner: ScriptedRunner(), concurrency: 1, logger: Logger(label: "test"))
         try queue.start()
         defer { Task { await queue.stop() } }
-        let r = router(queue, wait: 0.5)
+        let r = router(queue, wait: 30)
         let quick = await settle(post(r, "/api/v1/generate", #"{"kind":"title","input":"hello"}"#))
         #expect(quick.status == 200)
         let quickJSON = try JSONValue.parse(quick.bodyBytes)
         #expect(quickJSON["result"]?["text"] == .string("Title for hello"))
-        let slow = await settle(post(r, "/api/v1/generate", #"{"kind":"title","input":"slow:1500"}"#))
+        let slow = await settle(post(r, "/api/v1/generate", #"{"kind":"title","input":"slow:1500"}"#, headers: [("Prefer", "wait=0")]))
         #expect(slow.status == 202)
         let job = try JSONValue.parse(slow.bodyBytes)
         guard case .string(let id)? = job["id"] else { Issue.record("no job id"); return }

@@ -1,4 +1,5 @@
 import Accounts
+import Content
 import AccountsAPI
 import Billing
 import BillingAPI
@@ -33,9 +34,13 @@ import Testing
         }
         let billingSettings = try BillingSettings.make(dataDirectory: dir, dataFilesDirectory: root + "/data") { _ in nil }
         let billing = try BillingService(store: try await billingSettings.openStore(), stripeWebhookSecret: "whsec_test")
+        let events = EventBus()
+        let studio = try ContentStudio.open(configuration: Configuration(), dataDirectory: nil, resources: Resources(directory: root + "/data"),
+                                            graph: graph, events: events, logger: Logger(label: "test"))
         let app = try StudioApp(
             configuration: Configuration(), dataDirectory: nil, resources: Resources(directory: root + "/data"),
-            webRoot: root + "/web-static", logger: Logger(label: "test"), graph: graph, accounts: accounts, billing: billing)
+            webRoot: root + "/web-static", logger: Logger(label: "test"), graph: graph, accounts: accounts, billing: billing,
+            events: events, studio: studio)
 
         var callers = [Caller(name: "anonymous", role: nil, token: nil)]
         for role in [Accounts.Role.viewer, .creator, .admin] {

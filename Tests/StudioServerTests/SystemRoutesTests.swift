@@ -1,4 +1,5 @@
 import Accounts
+import Content
 import AccountsAPI
 import Billing
 import BillingAPI
@@ -32,9 +33,13 @@ func makeFullApp() async throws -> StudioApp {
     let accounts = AccountsService(store: accountStore) { userID, _ in try CreatorNodes.findOrCreate(in: graph, userID: userID) }
     let billingSettings = try BillingSettings.make(dataDirectory: dir, dataFilesDirectory: root + "/data") { _ in nil }
     let billing = try BillingService(store: try await billingSettings.openStore(), stripeWebhookSecret: "whsec_test")
+    let events = EventBus()
+    let studio = try ContentStudio.open(configuration: Configuration(), dataDirectory: nil, resources: Resources(directory: root + "/data"),
+                                        graph: graph, events: events, logger: Logger(label: "test"))
     return try StudioApp(
         configuration: Configuration(), dataDirectory: nil, resources: Resources(directory: root + "/data"),
-        webRoot: root + "/web-static", logger: Logger(label: "test"), graph: graph, accounts: accounts, billing: billing)
+        webRoot: root + "/web-static", logger: Logger(label: "test"), graph: graph, accounts: accounts, billing: billing,
+        events: events, studio: studio)
 }
 
 @Suite struct SystemRoutesTests {
