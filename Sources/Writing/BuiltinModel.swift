@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Platforms
 import Synchronization
 
@@ -133,10 +140,17 @@ public struct BuiltinModel: Sendable {
     private static let recentAnalyses = Mutex<[(input: String, analysis: TextAnalysis)]>([])
     private static let cacheSize = 4
 
+    /// Whether two strings hold the same UTF-8 bytes (a memory comparison, not a scalar-by-scalar walk).
+    private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a, b = b
+        return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+    }
+
     private static func analysis(of input: String) -> TextAnalysis {
         let hit = recentAnalyses.withLock { recent -> TextAnalysis? in
             // Byte equality, not String's canonical equivalence: a differently normalised text is another input.
-            guard let index = recent.firstIndex(where: { $0.input.utf8.count == input.utf8.count && $0.input.utf8.elementsEqual(input.utf8) }) else { return nil }
+            guard let index = recent.firstIndex(where: { sameBytes($0.input, input) }) else { return nil }
             let entry = recent.remove(at: index)
             recent.insert(entry, at: 0)
             return entry.analysis

@@ -16,7 +16,7 @@ enum Hashtags {
         struct Candidate { var weight: Double; var position: Int; var terms: [Int] }
         var candidates = analysis.phrases.prefix(20).map { Candidate(weight: $0.weight, position: $0.firstPosition, terms: [$0.first, $0.second]) }
         candidates += analysis.rankedTerms.prefix(60).filter { analysis.terms[$0].weight > 0 }.map { Candidate(weight: analysis.terms[$0].weight, position: analysis.terms[$0].firstPosition, terms: [$0]) }
-        candidates.sort { ($0.weight, -$0.position, -$0.terms.count) > ($1.weight, -$1.position, -$1.terms.count) }
+        candidates.sort { ($0.weight, -$0.position, $0.terms.count, -$0.terms[0]) > ($1.weight, -$1.position, $1.terms.count, -$1.terms[0]) }
 
         // Han character pairs that straddle two words ("容创" in "内容创作") are not words: skip a pair when a
         // more frequent term continues from its last character or leads into its first, or a chosen tag does.

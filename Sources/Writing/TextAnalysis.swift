@@ -263,6 +263,6 @@ struct TextAnalysis {
 
     /// Term ids from heaviest to lightest; ties go to the earlier term.
     var rankedTerms: [Int] {
-        terms.indices.sorted { (terms[$0].weight, -terms[$0].firstPosition) > (terms[$1].weight, -terms[$1].firstPosition) }
+        terms.indices.sorted { (terms[$0].weight, -terms[$0].firstPosition, -$0) > (terms[$1].weight, -terms[$1].firstPosition, -$1) }
     }
 }

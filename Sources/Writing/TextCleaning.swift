@@ -167,7 +167,7 @@ enum TextCleaning {
                 }
             case UInt8(ascii: "<"):
                 if let end = find(UInt8(ascii: ">"), from: i + 1, within: 60), isTag(bytes[(i + 1)..<end]) {
-                    out.append(UInt8(ascii: " "))
+                    if let last = out.last, last != 0x20 { out.append(0x20) }
                     i = end + 1
                     continue
                 }
@@ -179,10 +179,18 @@ enum TextCleaning {
             default:
                 break
             }
-            out.append(c)
+            if isASCIIWhitespace(c) {
+                if let last = out.last, last != 0x20 { out.append(0x20) }
+            } else {
+                out.append(c)
+            }
             i += 1
         }
-        return collapseSpaces(String(decoding: out, as: UTF8.self))
+        // ASCII runs are already single spaces; collapse the rest (no-break, ideographic) only when present.
+        while out.last == 0x20 { out.removeLast() }
+        if out.first == 0x20 { out.removeFirst() }
+        if out.contains(where: { $0 >= 0xC2 }) { return collapseSpaces(String(decoding: out, as: UTF8.self)) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static let trailingURLPunctuation: Set<UInt8> = Set(".,;:!?)]\"'".utf8)

@@ -108,6 +108,9 @@ enum Tokenizer {
             if token.digitsOnly { return [] }
             let lower = token.text.lowercased()
             if StopWords.contains(lower) { return [] }
+            if lower.hasSuffix("'s"), lower.utf8.count > 3 {   // possessive: "Swift's" is the term "Swift"
+                return [Candidate(key: pluralFolded(String(lower.dropLast(2))), surface: String(token.text.dropLast(2)))]
+            }
             return [Candidate(key: pluralFolded(lower), surface: token.text)]
         case .katakana, .southeastAsian:
             guard token.letterCount >= 2, token.letterCount <= 24 else { return [] }

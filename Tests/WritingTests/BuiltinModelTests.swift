@@ -148,3 +148,19 @@ import Testing
         #expect(meta.contains("Vertical tab and form feed"), "VT and FF are spaces: \(meta)")
     }
 }
+
+/// The builtin model keeps the last few analyses; a cached answer must be the answer.
+@Suite struct BuiltinCacheTests {
+    @Test func outputsAreTheSameAfterTheCacheHasMovedOn() throws {
+        let article = entry("long-plain-remote-work")
+        let first = try generate(.metaDescription, article)
+        for item in corpus.prefix(8) { _ = try? generate(.title, item.text) }   // evicts the article
+        #expect(try generate(.metaDescription, article) == first)
+        // A text that differs only in Unicode normalisation is a different input, not a cache hit.
+        let composed = "Caf\u{E9} owners plan their week. The caf\u{E9} opens at eight."
+        let decomposed = "Cafe\u{301} owners plan their week. The cafe\u{301} opens at eight."
+        #expect(composed == decomposed, "Swift calls them equal")
+        let a = try generate(.title, composed), b = try generate(.title, decomposed)
+        #expect(Array(a.unicodeScalars) != Array(b.unicodeScalars), "each keeps its own encoding")
+    }
+}
