@@ -206,20 +206,19 @@ public final class BlueskyConnector: PlatformConnector {
         return error == "ExpiredToken" || error == "InvalidToken"
     }
 
+    /// A new session after `stale` was refused: refreshSession, or a new login when the refresh token is
+    /// refused too. Concurrent callers share one renewal.
     private func renew(_ stale: Session, account: Login) async throws(ConnectorError) -> Session {
-        if let current = await sessions.cached(account.cacheKey), current.accessJwt != stale.accessJwt { return current }
-        let response = try await exchange.send(
-            "POST", account.service + "/xrpc/com.atproto.server.refreshSession",
-            headers: [(name: "Authorization", value: "Bearer \(stale.refreshJwt)")], mutating: false)
-        var session: Session
-        if response.status == 200, let refreshed = decodeJSON(Session.self, response.body) {
-            session = refreshed
-        } else {
-            session = try await createSession(account)
+        try await sessions.renewed(for: account.cacheKey, replacing: stale) { () async throws(ConnectorError) -> Session in
+            let response = try await self.exchange.send(
+                "POST", account.service + "/xrpc/com.atproto.server.refreshSession",
+                headers: [(name: "Authorization", value: "Bearer \(stale.refreshJwt)")], mutating: false)
+            if response.status == 200, var refreshed = decodeJSON(Session.self, response.body), !refreshed.accessJwt.isEmpty {
+                if refreshed.did.isEmpty { refreshed.did = stale.did }
+                return refreshed
+            }
+            return try await self.createSession(account)
         }
-        if session.did.isEmpty { session.did = stale.did }
-        await sessions.store(session, for: account.cacheKey)
-        return session
     }
 
     private func createSession(_ account: Login) async throws(ConnectorError) -> Session {
@@ -228,7 +227,7 @@ public final class BlueskyConnector: PlatformConnector {
             json: encodeJSON(["identifier": account.identifier, "password": account.password]), mutating: false)
         guard response.status == 200 else {
             let error = decodeJSON(XRPCError.self, response.body)
-            if response.status == 401 || error?.error == "AuthenticationRequired" || error?.error == "AccountTakedown" {
+            if response.status == 401 || ["AuthenticationRequired", "AccountTakedown", "AuthFactorTokenRequired"].contains(error?.error) {
                 throw ConnectorError(
                     .unauthorized,
                     "Bluesky refused the identifier or app password (HTTP \(response.status))\(error?.readable.map { ": \($0)" } ?? ""); reconnect the account",
@@ -243,11 +242,17 @@ public final class BlueskyConnector: PlatformConnector {
     }
 
     private func failure(_ response: HTTPClientResponse) -> ConnectorError {
+        let error = decodeJSON(XRPCError.self, response.body)
+        if response.status == 400, error?.error == "ExpiredToken" || error?.error == "InvalidToken" {
+            // Still refused after a renewed session: the account needs reconnecting.
+            return ConnectorError(
+                .unauthorized, "Bluesky refused the session (\(error?.readable ?? "expired")); reconnect the account", status: 400)
+        }
         var retryAfter = RetryAfter.seconds(response.header("Retry-After"))
         if retryAfter == nil, let reset = response.header("ratelimit-reset").flatMap({ Int64(trimmed($0)) }) {
             retryAfter = max(0, Int(reset - nowMilliseconds() / 1000))
         }
-        return exchange.statusError(response, platformMessage: decodeJSON(XRPCError.self, response.body)?.readable, retryAfter: retryAfter)
+        return exchange.statusError(response, platformMessage: error?.readable, retryAfter: retryAfter)
     }
 }
 
@@ -278,12 +283,11 @@ struct Session: Codable, Sendable {
     var bearer: [(name: String, value: String)] { [(name: "Authorization", value: "Bearer \(accessJwt)")] }
 }
 
-/// Each account's current session; concurrent first uses share one login.
+/// Each account's current session; concurrent first uses share one login, concurrent expiries one renewal.
 private actor SessionCache {
     private var sessions: [String: Session] = [:]
-    private var logins: [String: Task<Result<Session, ConnectorError>, Never>] = [:]
-
-    func cached(_ key: String) -> Session? { sessions[key] }
+    /// Logins and renewals in flight, by job and account key.
+    private var running: [String: Task<Result<Session, ConnectorError>, Never>] = [:]
 
     func store(_ session: Session, for key: String) { sessions[key] = session }
 
@@ -291,17 +295,33 @@ private actor SessionCache {
         -> Session
     {
         if let session = sessions[key] { return session }
+        return try await shared(key, job: "login", login)
+    }
+
+    /// The session that replaces `stale`: the cached one when another caller already renewed it, else `renew`'s.
+    func renewed(for key: String, replacing stale: Session, renew: @escaping @Sendable () async throws(ConnectorError) -> Session)
+        async throws(ConnectorError) -> Session
+    {
+        if let current = sessions[key], current.accessJwt != stale.accessJwt { return current }
+        return try await shared(key, job: "renew", renew)
+    }
+
+    /// Runs `work` once for all concurrent callers of the same key and caches its session.
+    private func shared(
+        _ key: String, job: String, _ work: @escaping @Sendable () async throws(ConnectorError) -> Session
+    ) async throws(ConnectorError) -> Session {
         let task: Task<Result<Session, ConnectorError>, Never>
-        if let running = logins[key] {
-            task = running
+        let slot = job + "\n" + key
+        if let inFlight = running[slot] {
+            task = inFlight
         } else {
             task = Task {
-                do throws(ConnectorError) { return .success(try await login()) } catch { return .failure(error) }
+                do throws(ConnectorError) { return .success(try await work()) } catch { return .failure(error) }
             }
-            logins[key] = task
+            running[slot] = task
         }
         let result = await task.value
-        logins[key] = nil
+        if running[slot] == task { running[slot] = nil }
         if case .success(let session) = result { sessions[key] = session }
         return try result.get()
     }

@@ -146,6 +146,28 @@ import Testing
         #expect(counts.1 == 1)
     }
 
+    @Test func concurrentExpiriesShareOneRefresh() async throws {
+        let fake = try FakeBluesky()
+        let connector = BlueskyConnector(client: client)
+        let credentials = fake.credentials
+        _ = try await connector.verify(credentials: credentials)
+        fake.expireAccessTokens()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<4 {
+                group.addTask {
+                    _ = try await connector.publish(
+                        OutgoingPost(publicationID: "e\(n)", parts: ["after expiry \(n)"], idempotencyKey: "ek\(n)"), credentials: credentials,
+                        resumeAfter: [])
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(fake.records.count == 4)
+        let counts = fake.state.withLock { ($0.createSessions, $0.refreshes) }
+        #expect(counts.0 == 1)
+        #expect(counts.1 == 1)
+    }
+
     @Test func revokedRefreshTokenLogsInAgain() async throws {
         let fake = try FakeBluesky()
         let connector = BlueskyConnector(client: client)
