@@ -160,17 +160,18 @@ struct Writer {
 
     /// Subject (the title), a greeting, the lead sentence, up to five key points, the first link, a sign-off.
     func email() -> String {
+        let label = labels
         let points = keyPoints(optionInt("count", default: 6, range: 2...12))
-        var lines = ["Subject: \(title())", "", "Hi,", ""]
+        var lines = ["\(label.subject): \(title())", "", label.greeting, ""]
         if let lead = points.first { lines += [display(lead), ""] }
         let rest = points.dropFirst()
         if !rest.isEmpty {
-            lines.append("Key points:")
+            lines.append(label.keyPoints)
             lines += rest.map { "- " + display($0) }
             lines.append("")
         }
-        if let url = analysis.urls.first { lines += ["Read more: \(url)", ""] }
-        lines.append("Thanks for reading,")
+        if let url = analysis.urls.first { lines += ["\(label.readMore) \(url)", ""] }
+        lines.append(label.signOff)
         if let sender = request.options["sender"].map(TextCleaning.sanitize).map(TextCleaning.collapseSpaces), !sender.isEmpty {
             lines.append(sender)
         }
@@ -179,20 +180,21 @@ struct Writer {
 
     /// Intro, one segment per key point (named after its heaviest term), outro with the top keywords.
     func podcastScript() -> String {
+        let label = labels
         let heading = title()
         let points = keyPoints(optionInt("count", default: 5, range: 2...12))
-        var lines = ["Episode: \(heading)", "", "INTRO", "Welcome back to the show. Today: \(heading)."]
+        var lines = ["\(label.episode): \(heading)", "", label.intro, "\(label.welcome) \(heading)\(label.stop)"]
         if let lead = points.first, stripEnd(display(lead)) != heading { lines.append(display(lead)) }
         let segments = points.count > 1 ? Array(points.dropFirst()) : points
         var used: Set<Int> = []
         for (number, point) in segments.enumerated() {
-            lines += ["", "SEGMENT \(number + 1): \(topic(of: point, avoiding: &used))", display(point)]
-            lines.append("Talking point: why this matters to the listener, and one example.")
+            lines += ["", "\(label.segment) \(number + 1): \(topic(of: point, avoiding: &used))", display(point)]
+            lines.append(label.talkingPoint)
         }
         let keywords = analysis.rankedTerms.prefix(3).map { Self.capitalized(analysis.terms[$0].surface) }
-        lines += ["", "OUTRO"]
-        if !keywords.isEmpty { lines.append("Key takeaways: \(keywords.joined(separator: ", ")).") }
-        lines.append("Thanks for listening. Subscribe so you don't miss the next episode.")
+        lines += ["", label.outro]
+        if !keywords.isEmpty { lines.append("\(label.takeaways) \(keywords.joined(separator: ", "))\(label.stop)") }
+        lines.append(label.closing)
         return lines.joined(separator: "\n")
     }
 
@@ -220,22 +222,23 @@ struct Writer {
         } else if let first = lead, sections.contains(where: { $0.points.contains(first) }) {
             lead = nil
         }
+        let label = labels
         let heading = title()
         var lines = ["# \(heading)", ""]
         if let lead, stripEnd(lead) != heading { lines += [lead, ""] }
-        lines.append("In this article:")
+        lines.append(label.inThisArticle)
         lines += sections.map { "- " + $0.heading }
         for section in sections {
             lines += ["", "## \(section.heading)"]
             if section.points.isEmpty {
-                lines.append("\(section.heading): what it is, why it matters and how to put it to work.")
+                lines.append("\(section.heading): \(label.sectionFiller)")
             } else {
                 lines.append(join(section.points))
             }
         }
         let takeaways = keyPoints(3).map(display)
-        lines += ["", "## Conclusion"]
-        lines.append(takeaways.isEmpty ? "Thanks for reading." : "To sum up: " + join(takeaways))
+        lines += ["", "## \(label.conclusion)"]
+        lines.append(takeaways.isEmpty ? label.signOff : label.sumUp + " " + join(takeaways))
         return lines.joined(separator: "\n")
     }
 
@@ -252,6 +255,9 @@ struct Writer {
     }
 
     // MARK: - Shared pieces
+
+    /// The template words in the request's (or the text's) language.
+    private var labels: TemplateLabels { TemplateLabels.forRequest(language: request.language, sample: request.input) }
 
     /// The `n` best sentences in document order (very short ones only when nothing else is there).
     private func keyPoints(_ n: Int) -> [TextAnalysis.Sentence] {

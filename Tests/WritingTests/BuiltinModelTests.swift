@@ -124,6 +124,18 @@ import Testing
         #expect(script.firstRange(of: "SEGMENT 1")!.lowerBound < script.firstRange(of: "OUTRO")!.lowerBound)
     }
 
+    @Test func templatesSpeakTheInputsLanguage() throws {
+        #expect(try generate(.email, entry("japanese")).hasPrefix("件名: "))
+        #expect(try generate(.podcastScript, entry("russian")).contains("\nВСТУПЛЕНИЕ\n"))
+        #expect(try generate(.article, entry("chinese-simplified")).contains("\n## 结论\n"))
+        let spanish = try model.generate(BuiltinRequest(kind: .email, input: entry("spanish"), language: "es-MX"))
+        #expect(spanish.hasPrefix("Asunto: ") && spanish.contains("\nHola:\n"))
+        // Unknown languages and Latin text without a language fall back to English.
+        #expect(try generate(.email, entry("german")).hasPrefix("Subject: "))
+        #expect(try model.generate(BuiltinRequest(kind: .email, input: entry("german"), language: "de")).hasPrefix("Betreff: "))
+        #expect(try model.generate(BuiltinRequest(kind: .email, input: entry("turkish"), language: "tr")).hasPrefix("Subject: "))
+    }
+
     @Test func articleExpandsAnOutlineIntoSections() throws {
         let article = try generate(.article, entry("outline-for-article"))
         let headings = article.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.dropFirst(3)) }
