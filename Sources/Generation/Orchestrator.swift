@@ -106,22 +106,23 @@ public final class Orchestrator: Sendable {
                                                   error: "cooling down after repeated failures; next try in about \(wait) s"))
                 continue
             }
+            guard let provider = providers[model.provider] else {
+                breaker.releaseTrial(model.name)
+                attempts.append(GenerationAttempt(model: model.name, outcome: .failed, error: "no provider is configured for \(model.provider.rawValue) models"))
+                continue
+            }
             if let budget {
-                let spent = spentBefore.addingSaturating(charged).addingSaturating(reserved(reservationKey))
-                if spent.addingSaturating(candidate.estimatedMicros) > budget {
+                // The ledger is read again (other requests may have finished since), then the worst case is checked and
+                // reserved in one step so that concurrent requests cannot all pass the same remaining budget.
+                let recorded = (try? ledger.spent(creator: creator, day: day)) ?? spentBefore.addingSaturating(charged)
+                if let spent = tryReserve(reservationKey, candidate.estimatedMicros, recorded: recorded, budget: budget) {
                     breaker.releaseTrial(model.name)
                     attempts.append(GenerationAttempt(model: model.name, outcome: .budget,
                         error: "worst-case cost \(TokenPrice.format(micros: candidate.estimatedMicros)) would exceed the daily budget (spent \(TokenPrice.format(micros: spent)) of \(TokenPrice.format(micros: budget)))"))
                     continue
                 }
             }
-            guard let provider = providers[model.provider] else {
-                breaker.releaseTrial(model.name)
-                attempts.append(GenerationAttempt(model: model.name, outcome: .failed, error: "no provider is configured for \(model.provider.rawValue) models"))
-                continue
-            }
             calls += 1
-            reserve(reservationKey, candidate.estimatedMicros)
             let callStart = ContinuousClock.now
             let limit = min(model.timeout, remaining)
             let sent = finalPrompt
@@ -133,7 +134,7 @@ public final class Orchestrator: Sendable {
             } catch {
                 outcome = .failure(error)
             }
-            reserve(reservationKey, -candidate.estimatedMicros)
+            if budget != nil { release(reservationKey, candidate.estimatedMicros) }
             let latency = Self.millis(ContinuousClock.now - callStart)
 
             switch outcome {
@@ -353,9 +354,20 @@ public final class Orchestrator: Sendable {
 
     private func reserved(_ key: String) -> Int64 { reservations.withLock { $0[key] ?? 0 } }
 
-    private func reserve(_ key: String, _ micros: Int64) {
+    /// Reserves `micros` unless `recorded` + what is reserved + `micros` would exceed `budget`; returns nil when
+    /// reserved, else the spend the refusal was based on.
+    private func tryReserve(_ key: String, _ micros: Int64, recorded: Int64, budget: Int64) -> Int64? {
         reservations.withLock { all in
-            let value = (all[key] ?? 0).addingSaturating(micros)
+            let spent = recorded.addingSaturating(all[key] ?? 0)
+            if spent.addingSaturating(micros) > budget { return spent }
+            all[key] = (all[key] ?? 0).addingSaturating(micros)
+            return nil
+        }
+    }
+
+    private func release(_ key: String, _ micros: Int64) {
+        reservations.withLock { all in
+            let value = (all[key] ?? 0) - micros
             if value <= 0 { all[key] = nil } else { all[key] = value }
         }
     }

@@ -159,6 +159,28 @@ private func failure(_ r: Result<GenerationResult, GenerationError>) -> Generati
         #expect(provider.calls == ["local"])
     }
 
+    @Test func concurrentRequestsCannotTogetherOverrunTheBudget() async throws {
+        let provider = ScriptedProvider(["gpt4": [.delayed(.milliseconds(300), goodTitle, input: 300, output: 40)]])
+        let ledger = InMemorySpendLedger()
+        let gpt4 = llm("gpt4", price: 30_000, quality: 0.95)
+        let o = orchestrator([gpt4], provider: provider, ledger: ledger, configuration: OrchestratorConfiguration(dailyBudgetMicros: 25_000),
+                             clock: ManualClock().clock)
+        let request = GenerationRequest(kind: .title, input: article, maxOutputTokens: 64)
+        let plan = try o.check(request)
+        #expect(plan == ["gpt4"])
+        // Each call's worst case is about 11,000 micros, so 25,000 admits two calls at a time, not five.
+        let results = await withTaskGroup(of: Result<GenerationResult, GenerationError>.self) { group in
+            for _ in 0..<5 { group.addTask { await generate(o, request) } }
+            var all: [Result<GenerationResult, GenerationError>] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        let refused = results.compactMap { failure($0) }
+        #expect(provider.calls.count == 2)
+        #expect(refused.count == 3 && refused.allSatisfy { $0.code == .budgetExceeded })
+        #expect(try ledger.spent(creator: "c1", day: "2026-12-01") == 2 * 10_200)
+    }
+
     @Test func usageFromTheProviderIsWhatGetsRecorded() async throws {
         let ledger = InMemorySpendLedger()
         let provider = ScriptedProvider(["gpt4": [.text(goodTitle, input: 1_234, output: 17)]])

@@ -36,6 +36,8 @@ final class ScriptedProvider: TextProvider {
     enum Step: Sendable {
         case text(String, input: Int = 100, output: Int = 20, estimated: Bool = false, finish: String = "stop")
         case fail(ProviderError)
+        /// Answer after a delay (to overlap concurrent requests).
+        case delayed(Duration, String, input: Int, output: Int)
         /// Ignore the deadline and never return on its own (the orchestrator's race must bound it).
         case hang
     }
@@ -68,6 +70,9 @@ final class ScriptedProvider: TextProvider {
             return ProviderOutput(text: text, inputTokens: input, outputTokens: output, tokensEstimated: estimated, finishReason: finish)
         case .fail(let error):
             throw error
+        case .delayed(let delay, let text, let input, let output):
+            try? await Task.sleep(for: delay)
+            return ProviderOutput(text: text, inputTokens: input, outputTokens: output, tokensEstimated: false, finishReason: "stop")
         case .hang:
             // Parked for good, ignoring cancellation and deadline, without using a thread.
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in parked.withLock { $0.append(continuation) } }
