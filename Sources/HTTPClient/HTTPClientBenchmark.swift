@@ -3,9 +3,10 @@ public enum HTTPClientBenchmark {
     /// Sends `requests` GET requests to `url` one after another (each on a fresh connection) and
     /// returns completed exchanges per second and the 99th percentile latency in milliseconds.
     /// Failed exchanges count in the timing; with none sent the result is `(0, 0)`.
-    public static func run(url: String, requests: Int) async -> (perSecond: Double, p99Millis: Double) {
+    /// `caFile` trusts a test server's self-signed certificate for https URLs.
+    public static func run(url: String, requests: Int, caFile: String? = nil) async -> (perSecond: Double, p99Millis: Double) {
         guard requests > 0 else { return (0, 0) }
-        let client = HTTPClient()
+        let client = HTTPClient(caFile: caFile)
         let clock = ContinuousClock()
         var latencies: [Duration] = []
         latencies.reserveCapacity(requests)
