@@ -58,7 +58,9 @@ struct ResponseReader {
         guard line.count >= 12, Array(line.prefix(7)) == prefix, isDigit(line[7]), line[8] == 0x20,
               isDigit(line[9]), isDigit(line[10]), isDigit(line[11]), line.count == 12 || line[12] == 0x20
         else { throw malformed("the status line is not 'HTTP/1.x NNN reason'") }
-        return Int(line[9] - 0x30) * 100 + Int(line[10] - 0x30) * 10 + Int(line[11] - 0x30)
+        let status = Int(line[9] - 0x30) * 100 + Int(line[10] - 0x30) * 10 + Int(line[11] - 0x30)
+        guard status >= 100 else { throw malformed("the status code \(status) is below 100") }
+        return status
     }
 
     private mutating func readHeaderFields(trailers: Bool) throws(HTTPClientError) -> [(name: String, value: String)] {

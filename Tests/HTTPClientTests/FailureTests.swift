@@ -162,7 +162,7 @@ struct FailureTests {
     }
 
     @Test("Malformed status lines and headers are malformedResponse", arguments: [
-        "HTTP/1.1 OK\r\n\r\n", "ICY 200 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n", "<html>hello</html>\r\n\r\n",
+        "HTTP/1.1 OK\r\n\r\n", "ICY 200 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 099 Low\r\n\r\n", "<html>hello</html>\r\n\r\n",
         "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",
         "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
     ])
