@@ -85,9 +85,9 @@ final class PythonFakeSocial {
         defer { cleanup(dir) }
         let state = dir + "/fake-state.json"
         var fake: PythonFakeSocial? = try PythonFakeSocial(stateFile: state)
-        let mastodon = MastodonConnector(client: client, timeout: .seconds(5))
-        let bluesky = BlueskyConnector(client: client, timeout: .seconds(5))
-        let webhook = WebhookConnector(client: client, timeout: .seconds(5))
+        let mastodon = MastodonConnector(client: client, timeout: .seconds(30))
+        let bluesky = BlueskyConnector(client: client, timeout: .seconds(30))
+        let webhook = WebhookConnector(client: client, timeout: .seconds(30))
         var f = try #require(fake)
 
         // Mastodon: limit, thread, misbehaviour kinds in order, repeat with the same key.

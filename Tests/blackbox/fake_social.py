@@ -32,8 +32,10 @@ Control:
        Bluesky access token now. "ok" clears the queue.
   GET  /_stats   {"posts": [...every created post...], "webhook": [...], "counts": {...}, "sessions_created": n, ...}
   POST /_reset   forget everything.
-State is kept in the --state JSON file, written atomically and fsynced on every change, so a fake that is
-killed and restarted keeps its posts, idempotency keys and sessions.
+State is kept in the --state file, an append-only journal of JSON lines flushed on every change (and fsynced
+with --fsync), so a fake that is killed (even with -9) and restarted keeps its posts, idempotency keys and
+sessions; every write costs the same however many posts exist. Restart on the same --port so clients'
+cached sessions (keyed by the service URL) stay valid.
 """
 
 import argparse
@@ -79,40 +81,88 @@ def grapheme_estimate(text):
 
 
 class State:
-    def __init__(self, path):
+    """Everything the fake created, rebuilt at start from an append-only journal (one JSON operation per
+    line, flushed on every write; fsynced too with --fsync), so a killed fake restarts with its posts,
+    idempotency keys and sessions. Each write costs O(1), also after thousands of posts."""
+
+    def __init__(self, path, fsync=False):
         self.path = path
+        self.fsync = fsync
         self.lock = threading.RLock()
         self.misbehave = []  # list of {"mode", "platform", "retry_after", "stall_seconds"}
+        self.requests = 0
         self.data = self.empty()
-        if path and os.path.exists(path):
-            with open(path, "rb") as f:
-                raw = f.read()
-            if raw.strip():
-                self.data = json.loads(raw)
+        self.journal = None
+        if path:
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    raw = f.read()
+                complete = raw[: raw.rfind(b"\n") + 1]  # a line torn by a kill mid-write is dropped
+                if len(complete) != len(raw):
+                    with open(path, "r+b") as f:
+                        f.truncate(len(complete))
+                for line in complete.splitlines():
+                    if line.strip():
+                        self.apply(json.loads(line))
+            self.journal = open(path, "ab")
 
     @staticmethod
     def empty():
         return {
-            "mastodon": {"statuses": [], "keys": {}, "next_id": 109000000000000000},
-            "bluesky": {"records": [], "access": {}, "refresh": [], "counter": 0, "sessions_created": 0, "refreshes": 0},
-            "webhook": {"deliveries": [], "refused": 0},
-            "requests": 0,
+            "mastodon": {"statuses": [], "by_id": {}, "keys": {}, "next_id": 109000000000000000},
+            "bluesky": {"records": [], "by_rkey": {}, "access": {}, "refresh": set(), "counter": 0,
+                        "sessions_created": 0, "refreshes": 0},
+            "webhook": {"deliveries": [], "by_key": {}, "refused": 0},
         }
 
-    def flush(self):
-        if not self.path:
+    def apply(self, op):
+        kind = op["op"]
+        if kind == "reset":
+            self.data = self.empty()
             return
-        tmp = self.path + ".tmp"
-        with open(tmp, "wb") as f:
-            f.write(json.dumps(self.data).encode())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-        dir_fd = os.open(os.path.dirname(os.path.abspath(self.path)), os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        m, b, w = self.data["mastodon"], self.data["bluesky"], self.data["webhook"]
+        if kind == "m_status":
+            s = op["s"]
+            m["statuses"].append(s)
+            m["by_id"][s["id"]] = s
+            if s.get("idempotency_key"):
+                m["keys"][s["idempotency_key"]] = s["id"]
+            m["next_id"] = max(m["next_id"], int(s["id"]))
+        elif kind == "b_session":
+            b["counter"] = max(b["counter"], op["n"])
+            b["access"][op["access"]] = False
+            b["refresh"].add(op["refresh"])
+            if op.get("spent"):
+                b["refresh"].discard(op["spent"])
+                b["refreshes"] += 1
+            else:
+                b["sessions_created"] += 1
+        elif kind == "b_expire":
+            for token in b["access"]:
+                b["access"][token] = True
+        elif kind == "b_record":
+            r = op["r"]
+            b["records"].append(r)
+            b["by_rkey"][r["rkey"]] = r
+            b["counter"] = max(b["counter"], op["n"])
+        elif kind == "w_delivery":
+            d = op["d"]
+            w["deliveries"].append(d)
+            if d.get("idempotency_key"):
+                w["by_key"][d["idempotency_key"]] = d
+        elif kind == "w_attempt":
+            w["by_key"][op["key"]]["attempts"] += 1
+        elif kind == "w_refused":
+            w["refused"] += 1
+
+    def record(self, op):
+        """Applies an operation and appends it to the journal (call with the lock held)."""
+        self.apply(op)
+        if self.journal:
+            self.journal.write(json.dumps(op, ensure_ascii=False).encode() + b"\n")
+            self.journal.flush()
+            if self.fsync:
+                os.fsync(self.journal.fileno())
 
 
 def make_handler(state, config):
@@ -179,7 +229,7 @@ def make_handler(state, config):
                 return self.control(method, path, body)
             platform = self.platform_of(path)
             with state.lock:
-                state.data["requests"] += 1
+                state.requests += 1
             m = self.take_misbehaviour(platform) if platform else None
             if m:
                 mode = m["mode"]
@@ -231,9 +281,7 @@ def make_handler(state, config):
                     if mode == "ok":
                         state.misbehave.clear()
                     elif mode == "expire":
-                        for token in state.data["bluesky"]["access"]:
-                            state.data["bluesky"]["access"][token] = True
-                        state.flush()
+                        state.record({"op": "b_expire"})
                     else:
                         entry = {"mode": mode, "platform": req.get("platform"),
                                  "retry_after": req.get("retry_after", 1), "stall_seconds": req.get("stall_seconds", 5)}
@@ -254,20 +302,20 @@ def make_handler(state, config):
                                       "reply_to": parent, "facets": r["value"].get("facets", []),
                                       "created_at": r["value"].get("createdAt")})
                     hooks = [{"platform": "webhook", "id": w["id"], "idempotency_key": w["idempotency_key"],
-                              "publication_id": w["body"].get("publication_id"), "parts": w["body"].get("parts"),
-                              "attempts": w["attempts"]} for w in d["webhook"]["deliveries"]]
+                              "publication_id": (w["body"] or {}).get("publication_id"),
+                              "parts": (w["body"] or {}).get("parts"), "attempts": w["attempts"]}
+                             for w in d["webhook"]["deliveries"]]
                     counts = {"mastodon": len(d["mastodon"]["statuses"]), "bluesky": len(d["bluesky"]["records"]),
                               "webhook": len(hooks)}
-                    return self.send(200, {"posts": posts + hooks, "counts": counts, "requests": d["requests"],
+                    return self.send(200, {"posts": posts + hooks, "counts": counts, "requests": state.requests,
                                            "sessions_created": d["bluesky"]["sessions_created"],
                                            "refreshes": d["bluesky"]["refreshes"],
                                            "webhook_refused": d["webhook"]["refused"],
                                            "pending_misbehaviour": len(state.misbehave)})
             if method == "POST" and path == "/_reset":
                 with state.lock:
-                    state.data = State.empty()
+                    state.record({"op": "reset"})
                     state.misbehave.clear()
-                    state.flush()
                 return self.send(200, {"reset": True})
             return self.send(404, {"error": "Not found"})
 
@@ -303,29 +351,24 @@ def make_handler(state, config):
                 with state.lock:
                     m = state.data["mastodon"]
                     if key and key in m["keys"]:
-                        original = next(s for s in m["statuses"] if s["id"] == m["keys"][key])
-                        return 200, self.mastodon_status_json(original), rl
+                        return 200, self.mastodon_status_json(m["by_id"][m["keys"][key]]), rl
                     text = params.get("status") or ""
                     if not text.strip():
                         return 422, {"error": "Validation failed: Text can't be blank"}, rl
                     if grapheme_estimate(URL_RE.sub("x" * 23, text)) > config.max_characters:
                         return 422, {"error": f"Validation failed: Text character limit of {config.max_characters} exceeded"}, rl
                     parent = params.get("in_reply_to_id")
-                    if parent and not any(s["id"] == parent for s in m["statuses"]):
+                    if parent and parent not in m["by_id"]:
                         return 404, {"error": "Record not found"}, rl
-                    m["next_id"] += 1
-                    s = {"id": str(m["next_id"]), "text": text, "in_reply_to_id": parent or None,
+                    s = {"id": str(m["next_id"] + 1), "text": text, "in_reply_to_id": parent or None,
                          "idempotency_key": key, "language": params.get("language"),
                          "visibility": params.get("visibility", "public"), "created_at": now_iso()}
-                    m["statuses"].append(s)
-                    if key:
-                        m["keys"][key] = s["id"]
-                    state.flush()
+                    state.record({"op": "m_status", "s": s})
                     return 200, self.mastodon_status_json(s), rl
             if method == "GET" and path.startswith("/api/v1/statuses/"):
                 sid = path.rsplit("/", 1)[1]
                 with state.lock:
-                    s = next((s for s in state.data["mastodon"]["statuses"] if s["id"] == sid), None)
+                    s = state.data["mastodon"]["by_id"].get(sid)
                 return (200, self.mastodon_status_json(s), rl) if s else (404, {"error": "Record not found"}, rl)
             match = re.fullmatch(r"/api/v1/accounts/([^/]+)/statuses", path)
             if method == "GET" and match:
@@ -341,13 +384,10 @@ def make_handler(state, config):
         def xrpc_error(self, status, error, message, headers=()):
             return status, {"error": error, "message": message}, list(headers)
 
-        def issue_session(self, b):
-            b["counter"] += 1
-            n = b["counter"]
+        def issue_session(self, b, spent=None):
+            n = b["counter"] + 1
             access, refresh = f"fake-access-{n}-{os.urandom(4).hex()}", f"fake-refresh-{n}-{os.urandom(4).hex()}"
-            b["access"][access] = False
-            b["refresh"].append(refresh)
-            state.flush()
+            state.record({"op": "b_session", "n": n, "access": access, "refresh": refresh, "spent": spent})
             return 200, {"accessJwt": access, "refreshJwt": refresh, "handle": config.bsky_identifier, "did": DID,
                          "active": True}, []
 
@@ -364,17 +404,14 @@ def make_handler(state, config):
                 if req["identifier"] not in (config.bsky_identifier, DID) or req["password"] != config.bsky_password:
                     return self.xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
                 with state.lock:
-                    b["sessions_created"] += 1
-                    return self.issue_session(b)
+                    return self.issue_session(state.data["bluesky"])
             bearer = (self.headers.get("Authorization") or "")
             token = bearer[len("Bearer "):] if bearer.startswith("Bearer ") else None
             if method == "POST" and nsid == "com.atproto.server.refreshSession":
                 with state.lock:
                     if not token or token not in b["refresh"]:
                         return self.xrpc_error(400, "ExpiredToken", "Token has been revoked")
-                    b["refresh"].remove(token)
-                    b["refreshes"] += 1
-                    return self.issue_session(b)
+                    return self.issue_session(b, spent=token)
             if not token:
                 return self.xrpc_error(401, "AuthenticationRequired", "Authentication Required")
             with state.lock:
@@ -390,7 +427,7 @@ def make_handler(state, config):
                     return self.xrpc_error(400, "InvalidRequest", "Could not find repo")
                 rkey = query.get("rkey", "")
                 with state.lock:
-                    r = next((r for r in b["records"] if r["rkey"] == rkey), None)
+                    r = b["by_rkey"].get(rkey)
                 if not r:
                     return self.xrpc_error(400, "RecordNotFound",
                                            f"Could not locate record: at://{DID}/app.bsky.feed.post/{rkey}")
@@ -437,20 +474,19 @@ def make_handler(state, config):
                 return self.xrpc_error(400, "InvalidRequest", "Invalid record key: must be a valid TID")
             with state.lock:
                 parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
-                if parent and not any(r["uri"] == parent for r in b["records"]):
+                if parent and parent.rsplit("/", 1)[-1] not in b["by_rkey"]:
                     return self.xrpc_error(400, "InvalidRequest", "Invalid app.bsky.feed.post record: reply parent not found")
-                b["counter"] += 1
+                n = b["counter"] + 1
                 if rkey is None:
-                    rkey = "3k" + format(b["counter"], "011x").translate(str.maketrans("0189", "2345"))
-                if any(r["rkey"] == rkey for r in b["records"]):
+                    rkey = "3k" + format(n, "011x").translate(str.maketrans("0189", "2345"))
+                if rkey in b["by_rkey"]:
                     return self.xrpc_error(400, "InvalidRequest",
                                            f"Record already exists at at://{DID}/app.bsky.feed.post/{rkey}")
                 uri = f"at://{DID}/app.bsky.feed.post/{rkey}"
                 cid = "bafyrei" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:40]
-                b["records"].append({"rkey": rkey, "uri": uri, "cid": cid, "value": record})
-                state.flush()
+                state.record({"op": "b_record", "n": n, "r": {"rkey": rkey, "uri": uri, "cid": cid, "value": record}})
             return 200, {"uri": uri, "cid": cid, "validationStatus": "valid",
-                         "commit": {"cid": "bafyreicommit" + str(b["counter"]), "rev": rkey}}, []
+                         "commit": {"cid": "bafyreicommit" + str(n), "rev": rkey}}, []
 
         # ---------- webhook ----------
         def webhook(self, body):
@@ -461,8 +497,7 @@ def make_handler(state, config):
             fresh = ts.isdigit() and abs(time.time() - int(ts)) <= 300
             if not fresh or not any(hmac.compare_digest(s.strip(), expected) for s in sig.split(",")):
                 with state.lock:
-                    state.data["webhook"]["refused"] += 1
-                    state.flush()
+                    state.record({"op": "w_refused"})
                 return 401, {"error": "invalid signature"}, []
             try:
                 payload = json.loads(body)
@@ -470,14 +505,11 @@ def make_handler(state, config):
                 return 400, {"error": "body must be JSON"}, []
             with state.lock:
                 w = state.data["webhook"]
-                for d in w["deliveries"]:
-                    if key and d["idempotency_key"] == key:
-                        d["attempts"] += 1
-                        state.flush()
-                        return 200, {"id": d["id"], "duplicate": True}, []
+                if key and key in w["by_key"]:
+                    state.record({"op": "w_attempt", "key": key})
+                    return 200, {"id": w["by_key"][key]["id"], "duplicate": True}, []
                 delivery = {"id": f"hook-{len(w['deliveries']) + 1}", "idempotency_key": key, "body": payload, "attempts": 1}
-                w["deliveries"].append(delivery)
-                state.flush()
+                state.record({"op": "w_delivery", "d": delivery})
                 return 200, {"id": delivery["id"]}, []
 
     return Handler
@@ -504,14 +536,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--state", default=None, help="JSON file keeping what was created (survives restarts)")
+    parser.add_argument("--state", default=None, help="journal file (JSON lines) keeping what was created across restarts")
+    parser.add_argument("--fsync", action="store_true", help="fsync the journal after every write (power-loss safe)")
     parser.add_argument("--mastodon-token", default="mastodon-token")
     parser.add_argument("--max-characters", type=int, default=500)
     parser.add_argument("--bsky-identifier", default="ada.test")
     parser.add_argument("--bsky-password", default="abcd-efgh-ijkl-mnop")
     parser.add_argument("--webhook-secret", default="whsec-fake-0123456789")
     config = parser.parse_args()
-    state = State(config.state)
+    state = State(config.state, config.fsync)
     server = ThreadingHTTPServer((config.host, config.port), make_handler(state, config))
     server.daemon_threads = True
     print(f"PORT {server.server_address[1]}", flush=True)
