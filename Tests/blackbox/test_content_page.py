@@ -1,15 +1,18 @@
 """The admin page's Content section in a real headless Chromium against the running daemon: the one-click
 title + hashtags + meta description + X post on a fresh install, the editor (create, search, field errors,
 status changes, delete), jobs and metrics kept live over the event stream."""
+import json
+import os
 import re
-import time
+import signal
 
 import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from test_browser import PASSWORD, admin, browser, sign_in, text_of  # noqa: F401  (fixtures used by name)
+from conftest import Daemon
+from test_browser import PASSWORD, admin, browser, create_user, sign_in, text_of  # noqa: F401  (fixtures used by name)
 
 ARTICLE = (
     "Community gardens are quietly changing how cities eat. In Lisbon, a network of forty small plots now grows "
@@ -235,4 +238,46 @@ def test_empty_input_and_a_declined_translation_are_shown_plainly(daemon, admin,
     card = result_cards(browser)["translation"]
     assert card["state"] == "failed" and card["error"], card
     assert browser.find_element(By.CSS_SELECTOR, ".cs-result[data-kind='translation'] [role=alert]").is_displayed()
+    assert script_errors(browser) == []
+
+
+@pytest.fixture
+def budget_daemon(data_dir):
+    """A daemon whose only priced model costs more than the daily budget allows. Its endpoint is a closed port:
+    a budget refusal happens before any call, so it is never reached."""
+    models = os.path.join(os.path.dirname(data_dir), "models.json")
+    with open(models, "w") as f:
+        json.dump({"currency": "USD", "models": [
+            {"name": "premium", "provider": "openai", "endpoint": "http://127.0.0.1:9/v1", "model": "premium", "cost_per_1k_input": 0.03,
+             "cost_per_1k_output": 0.03, "quality": 0.95, "speed": 50, "context_length": 32000, "timeout_seconds": 5, "enabled": True,
+             "capabilities": ["title", "article", "social_post"]},
+            {"name": "builtin", "provider": "builtin", "cost_per_1k_input": 0, "cost_per_1k_output": 0, "quality": 0.5, "speed": 100000,
+             "context_length": 1000000, "timeout_seconds": 10, "enabled": True, "capabilities": ["title", "article", "social_post"]},
+        ]}, f)
+    d = Daemon(data_dir, extra_args=["--set", f"generation.models_file={models}", "--set", "generation.daily_budget_micros=1000"])
+    yield d
+    if d.proc.poll() is None:
+        d.stop(signal.SIGKILL)
+
+
+def test_a_request_over_the_daily_budget_is_refused_plainly(budget_daemon, browser):
+    if not content_wired(budget_daemon):
+        pytest.skip("the daemon does not serve the content and generation routes yet")
+    email = create_user(budget_daemon.data_dir, "admin@example.com", "admin")
+    open_content(browser, budget_daemon, email)
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "gen-model").is_displayed()
+                                     and b.find_elements(By.CSS_SELECTOR, "#gen-model option[value='premium']"))
+    browser.find_element(By.ID, "gen-input").send_keys(ARTICLE)
+    Select(browser.find_element(By.ID, "gen-kind")).select_by_value("article")
+    Select(browser.find_element(By.ID, "gen-model")).select_by_value("premium")
+    assert not browser.find_element(By.ID, "gen-policy").is_enabled()  # a named model skips routing
+    browser.find_element(By.ID, "gen-submit").click()
+    WebDriverWait(browser, 30).until(lambda b: (result_cards(b).get("article") or {}).get("state") == "failed")
+    message = result_cards(browser)["article"]["error"]
+    assert message.startswith("Over budget:") and "budget" in message[len("Over budget:"):].lower(), message
+    assert re.search(r"of \$0\.001000", message), message  # the budget figures, in dollars from integer micro-dollars
+    # Nothing was stored for the refused request.
+    token = requests.post(budget_daemon.url + "/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30).json()["access_token"]
+    stored = requests.get(budget_daemon.url + "/api/v1/content", headers={"Authorization": "Bearer " + token}, timeout=10).json()["data"]
+    assert stored == []
     assert script_errors(browser) == []

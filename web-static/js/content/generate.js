@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { el, errorText, notice } from '../ui.js';
 import { clearFieldErrors, field, select, showFieldErrors } from './fields.js';
-import { KINDS, kindLabel, PLATFORM_KINDS, PLATFORMS, POLICIES } from './format.js';
+import { dollarsFromMicros, KINDS, kindLabel, PLATFORM_KINDS, PLATFORMS, POLICIES } from './format.js';
 import { readResult, resultDetails } from './result.js';
 
 /** The one-click set: what a fresh install must produce for a pasted article. */
@@ -67,7 +67,8 @@ export function createGenerate(hub) {
       model.append(...mlist.map(m => {
         const available = m.available !== false && m.enabled !== false;
         const details = [typeof m.quality === 'number' ? `quality ${m.quality}` : null,
-          m.cost_per_1k_input !== undefined ? `$${m.cost_per_1k_input}/1k in` : null, available ? null : 'unavailable'].filter(Boolean).join(', ');
+          m.cost_per_1k_input !== undefined ? `$${m.cost_per_1k_input}/1k in` : null,
+          available ? null : `unavailable${m.availability ? `: ${m.availability}` : ''}`].filter(Boolean).join(', ');
         return el('option', { value: m.name, disabled: !available }, details ? `${m.name} (${details})` : m.name);
       }));
       modelField.hidden = false;
@@ -123,6 +124,11 @@ export function createGenerate(hub) {
         state.setAttribute('role', 'alert');
         const detail = problem.detail || problem.title || 'The generation failed.';
         state.textContent = problem.status === 402 ? `Over budget: ${detail}` : detail;
+        const budget = problem.budget;
+        if (budget && typeof budget === 'object') {
+          state.append(el('span', { class: 'cs-budget' }, ` Spent today: ${dollarsFromMicros(budget.spent_micros)} of ${dollarsFromMicros(budget.budget_micros)}; `
+            + `this request could cost up to ${dollarsFromMicros(budget.estimate_micros)}.`));
+        }
         const attempts = problem.attempts || problem.errors_attempts;
         if (Array.isArray(attempts) && attempts.length) details.replaceChildren(...resultDetails(readResult({ attempts })).slice(2).filter(Boolean));
       },
@@ -145,7 +151,7 @@ export function createGenerate(hub) {
       else view.failed(finished.error || {});
       return finished.status === 'succeeded';
     } catch (error) {
-      view.failed({ status: error.status, detail: error.message, attempts: error.problem?.attempts });
+      view.failed({ status: error.status, detail: error.message, attempts: error.problem?.attempts, budget: error.problem?.budget });
       if (error.problem?.errors?.length) showFieldErrors(form, error.problem.errors);
       return false;
     }
