@@ -71,8 +71,8 @@ struct TextEntities: Sendable, Equatable {
 
     /// The end (exclusive) of a link starting at `start`, or nil when none starts there.
     private static func linkEnd(_ s: [Unicode.Scalar], from start: Int) -> Int? {
-        let prefixes: [[Unicode.Scalar]] = [Array("https://".unicodeScalars), Array("http://".unicodeScalars)]
-        guard let prefix = prefixes.first(where: { p in
+        guard s[start] == "h" || s[start] == "H" else { return nil }
+        guard let prefix = linkPrefixes.first(where: { p in
             start + p.count <= s.count && zip(p, s[start...]).allSatisfy { a, b in a.value == asciiLowercase(b) }
         }) else { return nil }
         var end = start + prefix.count
@@ -103,9 +103,10 @@ struct TextEntities: Sendable, Equatable {
         return end
     }
 
-    private static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
-        ["\u{00AD}", "\u{2060}", "\u{200A}", "\u{200B}", "\u{200C}", "\u{200D}", "\u{20E2}"].contains(scalar)
-    }
+    private static let linkPrefixes: [[Unicode.Scalar]] = [Array("https://".unicodeScalars), Array("http://".unicodeScalars)]
+    private static let invisible: Set<Unicode.Scalar> = ["\u{00AD}", "\u{2060}", "\u{200A}", "\u{200B}", "\u{200C}", "\u{200D}", "\u{20E2}"]
+
+    private static func isInvisible(_ scalar: Unicode.Scalar) -> Bool { invisible.contains(scalar) }
 
     private static func isASCIIDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 0x30 && scalar.value <= 0x39 }
 }
