@@ -161,32 +161,32 @@ struct TextAnalysis {
     /// stronger words (count × length) claim their pairs first.
     private mutating func mergeHanWords(ids: inout [String: Int]) {
         guard mayHaveCJK else { return }
-        var runs: [(sentence: Int, chars: [Character])] = []
-        for s in sentences.indices where sentences[s].text.unicodeScalars.contains(where: { Tokenizer.script(of: $0) == .han }) {
+        var runs: [(sentence: Int, text: String)] = []
+        for s in sentences.indices where sentences[s].text.utf8.contains(where: { $0 >= 0xE3 && $0 <= 0xE9 }) {
             for token in Tokenizer.tokens(sentences[s].text) where token.script == .han && token.letterCount >= 3 {
-                runs.append((s, Array(token.text)))
+                runs.append((s, token.text))
             }
         }
         guard !runs.isEmpty else { return }
-        func pairCount(_ chars: [Character], _ i: Int) -> Int {
-            guard i >= 0, i + 1 < chars.count else { return 0 }
-            return ids[String(chars[i...i + 1])].map { terms[$0].count } ?? 0
-        }
         // Candidate words with their occurrences (sentence per occurrence), first seen first.
         var found: [String: (count: Int, sentences: [Int], order: Int)] = [:]
         for run in runs {
-            let chars = run.chars
+            let bounds = Array(run.text.indices) + [run.text.endIndex]
+            let n = bounds.count - 1   // characters
+            // counts[i]: how often the pair starting at character i occurs in the whole text.
+            let counts = (0..<max(0, n - 1)).map { i in ids[String(run.text[bounds[i]..<bounds[i + 2]])].map { terms[$0].count } ?? 0 }
+            func pairCount(_ i: Int) -> Int { i >= 0 && i < counts.count ? counts[i] : 0 }
             var i = 0
-            while i < chars.count - 1 {
-                let count = pairCount(chars, i)
+            while i < n - 1 {
+                let count = pairCount(i)
                 guard count >= 2 else { i += 1; continue }
-                var j = i + 1   // the chain covers chars[i...j]
-                while j + 1 < chars.count, j - i < 7, pairCount(chars, j) == count { j += 1 }
+                var j = i + 1   // the chain covers characters i...j
+                while j + 1 < n, j - i < 7, pairCount(j) == count { j += 1 }
                 var start = i, end = j
-                if pairCount(chars, start - 1) > count { start += 1 }
-                if pairCount(chars, end) > count { end -= 1 }
+                if pairCount(start - 1) > count { start += 1 }
+                if pairCount(end) > count { end -= 1 }
                 if end - start >= 2 {
-                    let word = String(chars[start...end])
+                    let word = String(run.text[bounds[start]..<bounds[end + 1]])
                     let order = found.count
                     found[word, default: (0, [], order)].count += 1
                     found[word]!.sentences.append(run.sentence)
@@ -199,9 +199,9 @@ struct TextAnalysis {
         }
         var claimed: Set<Int> = []
         for (word, info) in candidates {
-            let chars = Array(word)
-            let parts = (0..<(chars.count - 1)).compactMap { ids[String(chars[$0...$0 + 1])] }
-            guard parts.count == chars.count - 1, claimed.isDisjoint(with: parts) else { continue }
+            let bounds = Array(word.indices) + [word.endIndex]
+            let parts = (0..<(bounds.count - 2)).compactMap { ids[String(word[bounds[$0]..<bounds[$0 + 2]])] }
+            guard parts.count == bounds.count - 2, claimed.isDisjoint(with: parts) else { continue }
             claimed.formUnion(parts)
             let id = terms.count
             ids[word] = id

@@ -314,25 +314,45 @@ enum TextCleaning {
             i = end
         }
         emit(bytes.count)
-        return result
+        return result.contains { $0.utf8.count > maxSentenceBytes } ? result.flatMap(chunked) : result
+    }
+
+    /// A sentence longer than this (no punctuation in pages of text) is split into pieces, so that every later
+    /// step (ranking, cutting, measuring for a platform) works on bounded pieces.
+    static let maxSentenceBytes = 3_000
+
+    /// Pieces of about 1,000 graphemes, cut at the last space of each piece when there is one, else at a grapheme
+    /// boundary (unspaced scripts, one enormous word).
+    private static func chunked(_ sentence: String) -> [String] {
+        guard sentence.utf8.count > maxSentenceBytes else { return [sentence] }
+        var pieces: [String] = []
+        var rest = Substring(sentence)
+        while !rest.isEmpty {
+            var end = rest.index(rest.startIndex, offsetBy: 1_000, limitedBy: rest.endIndex) ?? rest.endIndex
+            if end < rest.endIndex, let space = rest[rest.index(rest.startIndex, offsetBy: 500)..<end].lastIndex(of: " ") {
+                end = space
+            }
+            let piece = rest[..<end].trimmingPrefix(" ")
+            if !piece.isEmpty { pieces.append(String(piece)) }
+            rest = rest[end...].drop { $0 == " " }
+        }
+        return pieces
     }
 
     private enum TerminatorKind { case always, beforeSpace }
 
     /// A non-ASCII sentence end at `i`: `。！？؟।॥` always, `…` before a space; with its byte length.
     private static func terminator(_ bytes: [UInt8], at i: Int) -> (TerminatorKind, Int)? {
-        guard i < bytes.count, bytes[i] >= 0x80 else { return nil }
-        func match(_ seq: [UInt8]) -> Bool {
-            guard i + seq.count <= bytes.count else { return false }
-            for k in seq.indices where bytes[i + k] != seq[k] { return false }
-            return true
+        guard i + 1 < bytes.count else { return nil }
+        let b0 = bytes[i], b1 = bytes[i + 1]
+        if b0 == 0xD8 { return b1 == 0x9F ? (.always, 2) : nil }   // ؟
+        guard b0 >= 0xE0, b0 <= 0xEF, i + 2 < bytes.count else { return nil }
+        let b2 = bytes[i + 2]
+        switch (b0, b1, b2) {
+        case (0xE3, 0x80, 0x82), (0xEF, 0xBC, 0x81), (0xEF, 0xBC, 0x9F), (0xE0, 0xA5, 0xA4), (0xE0, 0xA5, 0xA5): return (.always, 3)
+        case (0xE2, 0x80, 0xA6): return (.beforeSpace, 3)
+        default: return nil
         }
-        if match([0xE3, 0x80, 0x82]) || match([0xEF, 0xBC, 0x81]) || match([0xEF, 0xBC, 0x9F]) || match([0xE0, 0xA5, 0xA4]) || match([0xE0, 0xA5, 0xA5]) {
-            return (.always, 3)
-        }
-        if match([0xD8, 0x9F]) { return (.always, 2) }
-        if match([0xE2, 0x80, 0xA6]) { return (.beforeSpace, 3) }
-        return nil
     }
 
     /// The byte length of a closing quote or bracket at `i` (`"`, `'`, `)`, `]`, `”`, `’`, `»`, `」`, `』`, `）`), else 0.

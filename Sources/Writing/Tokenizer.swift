@@ -129,8 +129,9 @@ enum Tokenizer {
             }
             guard chars.count >= 2 else { return [] }
             var result: [Candidate] = []
+            let bounds = Array(token.text.indices) + [token.text.endIndex]
             for i in 0..<(chars.count - 1) where !StopWords.hanFunction.contains(chars[i]) && !StopWords.hanFunction.contains(chars[i + 1]) {
-                let pair = String(chars[i...i + 1])
+                let pair = String(token.text[bounds[i]..<bounds[i + 2]])
                 result.append(Candidate(key: pair, surface: pair))
             }
             return result

@@ -176,3 +176,20 @@ import Testing
         #expect(Array(a.unicodeScalars) != Array(b.unicodeScalars), "each keeps its own encoding")
     }
 }
+
+/// Inputs without sentence ends are split into bounded pieces, so outputs stay within limits.
+@Suite struct PathologicalInputTests {
+    @Test func pagesWithoutPunctuationStillGiveBoundedOutputs() throws {
+        let x = try #require(catalog.profile("x"))
+        for text in [String(repeating: "word another thing more ", count: 1_200), String(repeating: "人工智能正在改变内容创作的方式", count: 700)] {
+            #expect(text.utf8.count > TextCleaning.maxSentenceBytes * 5)
+            let analysis = TextAnalysis(text)
+            #expect(analysis.sentences.count > 5 && analysis.sentences.allSatisfy { $0.text.utf8.count <= TextCleaning.maxSentenceBytes })
+            #expect(try generate(.title, text).count <= 70)
+            #expect(try generate(.metaDescription, text).count <= 160)
+            #expect(x.fits(try generate(.socialPost, text, platform: "x")))
+        }
+        // One phrase repeated gives no evidence where its words end; the topic word is still in a tag.
+        #expect(tags(try generate(.hashtags, String(repeating: "人工智能正在改变内容创作的方式", count: 700))).contains { $0.contains("人工智能") })
+    }
+}
