@@ -16,7 +16,7 @@ import HTTPClient
 ///   second record, and when the PDS refuses the repeat, the existing record is read back and counted
 ///   as published.
 /// - `find`: reads the records at those keys (`com.atproto.repo.getRecord`), then falls back to the
-///   repo's 50 latest posts (`com.atproto.repo.listRecords`) matching the text.
+///   repo's 50 latest posts (`com.atproto.repo.listRecords`) with the same text and a recent `createdAt`.
 public final class BlueskyConnector: PlatformConnector {
     /// `bluesky`.
     public let platform = "bluesky"
@@ -85,7 +85,11 @@ public final class BlueskyConnector: PlatformConnector {
         return published(refs.map(\.uri), handle: handle)
     }
 
-    /// Looks for the records this post's keys name; then among the 50 latest posts for the same text.
+    /// How far back ``find(_:credentials:)`` accepts a post matched by text alone (records without this post's keys).
+    public static let findWindowSeconds: Int64 = 48 * 3600
+
+    /// Looks for the records this post's keys name; then among the 50 latest posts, one with the same
+    /// text created within ``findWindowSeconds``.
     /// `partIDs` lists the parts found in order; fewer than `post.parts` means the thread is incomplete.
     public func find(_ post: OutgoingPost, credentials: [String: String]) async throws(ConnectorError) -> PublishedPost? {
         let account = try Login(credentials: credentials)
@@ -113,10 +117,13 @@ public final class BlueskyConnector: PlatformConnector {
         guard let list = decodeJSON(RecordList.self, latest.body) else {
             throw exchange.malformed(latest, expected: "a list of records")
         }
-        guard let first = list.records.first(where: { $0.value.text == firstText && $0.value.reply == nil }) else { return nil }
+        // Only recent records: an identical text posted long ago is another post.
+        let since = nowMilliseconds() / 1000 - Self.findWindowSeconds
+        let recent = list.records.filter { ($0.value.createdAt.flatMap(Timestamps.parse) ?? 0) >= since }
+        guard let first = recent.first(where: { $0.value.text == firstText && $0.value.reply == nil }) else { return nil }
         var chain = [first.uri]
         for part in post.parts.dropFirst() {
-            guard let next = list.records.first(where: { $0.value.text == part && $0.value.reply?.parent.uri == chain.last }) else {
+            guard let next = recent.first(where: { $0.value.text == part && $0.value.reply?.parent.uri == chain.last }) else {
                 break
             }
             chain.append(next.uri)
@@ -415,6 +422,7 @@ private struct CreateRecordInput: Encodable {
 private struct RecordJSON: Decodable {
     struct Value: Decodable {
         let text: String?
+        let createdAt: String?
         let reply: ReplyRef?
     }
 

@@ -233,6 +233,14 @@ import Testing
         let found = try await connector.find(post(["made elsewhere"], key: "new-key"), credentials: fake.credentials)
         #expect(found?.id == fake.records[0].uri)
         #expect(try await connector.find(post(["never posted"], key: "x"), credentials: fake.credentials) == nil)
+        // The same text posted long ago is another post.
+        fake.state.withLock { s in
+            s.records.insert(FakeBluesky.Record(
+                rkey: "3jzzzzzzzzzz2", uri: "at://\(FakeBluesky.did)/app.bsky.feed.post/3jzzzzzzzzzz2", cid: "bafyold",
+                value: .object(["$type": .string("app.bsky.feed.post"), "text": .string("said in 2020"),
+                                "createdAt": .string("2020-05-01T10:00:00.000Z")])), at: 0)
+        }
+        #expect(try await connector.find(post(["said in 2020"], key: "y"), credentials: fake.credentials) == nil)
     }
 
     @Test func errorsAreClassified() async throws {
