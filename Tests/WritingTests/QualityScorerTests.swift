@@ -161,3 +161,18 @@ import Testing
         #expect(WritingBenchmark.titleHashtagsMeta(words: 300, iterations: 1) > 0)
     }
 }
+
+@Suite struct BuiltinScoreTests {
+    /// The orchestrator's default threshold is 0.5: a fresh install must not reject its own builtin results.
+    @Test func builtinResultsPassTheDefaultThresholdOnTheWholeCorpus() throws {
+        let x = try #require(catalog.profile("x"))
+        for item in corpus {
+            for (kind, platform) in [(ContentKind.title, nil), (.metaDescription, nil), (.socialPost, x)] as [(ContentKind, PlatformProfile?)] {
+                let output = try model.generate(BuiltinRequest(kind: kind, input: item.text, platform: platform))
+                let report = QualityScorer.score(output, kind: kind, platform: platform, language: nil, style: StyleGuide(), existing: [])
+                #expect(report.score >= 0.5, "\(item.name) \(kind): \(report.score) \(report.problems)")
+                if kind == .socialPost { #expect(report.length > 0, "\(item.name): fits, so never scored as over the limit") }
+            }
+        }
+    }
+}
