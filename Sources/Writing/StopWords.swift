@@ -30,12 +30,14 @@ enum StopWords {
         "something", "nothing", "everything", "someone", "anyone", "everyone", "everybody", "three", "yes",
         "today", "day", "days", "time", "times", "year", "years", "good", "great", "best", "better", "big",
         "small", "right", "sure", "okay", "ok", "etc", "e.g", "i.e", "www", "http", "https", "com",
+        "hi", "dr", "mr", "mrs", "ms",
     ])
 
     private static let others = Set<String>([
         // Spanish
         "el", "la", "los", "las", "un", "una", "unos", "unas", "y", "o", "de", "del", "al", "que", "en", "es", "por",
         "para", "con", "se", "su", "sus", "lo", "como", "más", "pero", "ya", "este", "esta", "son", "muy", "sin",
+        "está", "están", "era", "fue", "ser", "son", "hay", "estão", "são", "foi",
         // French
         "le", "les", "des", "du", "et", "ou", "est", "une", "pour", "dans", "sur", "pas", "qui", "ce", "cette",
         "au", "aux", "avec", "sont", "plus", "mais", "nous", "vous", "ils", "elle", "il", "ne", "leur",
@@ -44,6 +46,9 @@ enum StopWords {
         "nicht", "sich", "auch", "es", "zu", "im", "von", "sind", "wie", "wir", "ihr", "sie", "bei", "aus", "noch",
         // Portuguese / Italian
         "os", "as", "um", "uma", "em", "não", "com", "mais", "il", "lo", "gli", "di", "che", "non", "per", "sono",
+        // Greek
+        "και", "να", "το", "τον", "την", "του", "της", "των", "τα", "οι", "η", "ο", "για", "με", "σε", "από", "που",
+        "είναι", "θα", "δεν", "στο", "στη", "στην", "στον", "τη",
         // Russian
         "и", "в", "во", "не", "что", "он", "на", "я", "с", "со", "как", "а", "то", "все", "она", "так", "его",
         "но", "да", "ты", "к", "у", "же", "вы", "за", "бы", "по", "только", "ее", "мне", "было", "вот", "от",

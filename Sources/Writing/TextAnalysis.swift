@@ -37,6 +37,10 @@ struct TextAnalysis {
         var firstPosition: Int
         var inHeading = false
         var caseless: Bool
+        /// Times seen right after an English determiner or preposition ("the calendar", "of content"): a noun.
+        var afterNounMarker = 0
+        /// Times seen right after a subject pronoun, modal or "to" ("you think", "can help"): a verb.
+        var afterVerbMarker = 0
         var weight: Double = 0
     }
 
@@ -101,7 +105,10 @@ struct TextAnalysis {
             let hasURL = TextCleaning.containsURL(sentences[s].text)
             sentences[s].hasURL = hasURL
             let tokens = Tokenizer.tokens(hasURL ? TextCleaning.withoutURLs(sentences[s].text) : sentences[s].text)
+            var previousWord = ""   // the previous spaced token, lowercased, when only a space separated them
             for (t, token) in tokens.enumerated() {
+                defer { previousWord = token.unspaced || token.letterCount > 12 ? "" : token.text.lowercased() }
+                if token.afterBreak { previousWord = "" }
                 position += 1
                 letters += token.letterCount
                 if token.unspaced { unspacedLetters += token.letterCount }
@@ -127,8 +134,11 @@ struct TextAnalysis {
                     tokenTerms[token.text] = (made, token.text)
                     termIDs = made
                 }
+                let nounMarker = Self.nounMarkers.contains(previousWord), verbMarker = Self.verbMarkers.contains(previousWord)
                 for id in termIDs {
                     terms[id].count += 1
+                    if nounMarker { terms[id].afterNounMarker += 1 }
+                    if verbMarker { terms[id].afterVerbMarker += 1 }
                     if sentences[s].isHeading { terms[id].inHeading = true }
                     // Prefer a surface form from mid-sentence: sentence-initial capitals say nothing.
                     if terms[id].surfaceIsSentenceStart, t > 0 {
@@ -232,7 +242,10 @@ struct TextAnalysis {
         let n = Double(max(1, sentences.count))
         for i in terms.indices {
             let spread = 1 + log(n / Double(max(1, terms[i].sentenceCount)))
-            terms[i].weight = Double(terms[i].count) * spread * (terms[i].inHeading ? 1.5 : 1)
+            // Keywords should be things, not actions: a light part-of-speech hint from the word before (English).
+            let count = Double(max(1, terms[i].count))
+            let grammar = 1 + 0.3 * min(1, Double(terms[i].afterNounMarker) / count) - 0.5 * min(1, Double(terms[i].afterVerbMarker) / count)
+            terms[i].weight = Double(terms[i].count) * spread * (terms[i].inHeading ? 1.5 : 1) * grammar
         }
         for i in phrases.indices {
             let a = terms[phrases[i].first], b = terms[phrases[i].second]
@@ -253,6 +266,13 @@ struct TextAnalysis {
             sentences[i].score = score
         }
     }
+
+    private static let nounMarkers: Set<String> = ["the", "a", "an", "this", "that", "these", "those", "my", "your", "our",
+                                                   "their", "his", "her", "its", "of", "for", "with", "about", "in", "on", "at",
+                                                   "from", "by", "every", "each", "some", "any", "no", "new", "best"]
+    private static let verbMarkers: Set<String> = ["i", "you", "we", "they", "he", "she", "it", "can", "can't", "cannot", "will",
+                                                   "won't", "would", "should", "could", "may", "might", "must", "to", "don't",
+                                                   "doesn't", "didn't", "let's", "please", "also", "just", "often", "never", "always"]
 
     // MARK: - Rankings
 

@@ -106,12 +106,19 @@ enum Tokenizer {
         case .spaced:
             guard token.letterCount >= 2 else { return [] }
             if token.digitsOnly { return [] }
-            let lower = token.text.lowercased()
+            var lower = token.text.lowercased()
+            var surface = token.text
+            // French and Italian elision: "l'intelligence" is the word "intelligence".
+            if let apostrophe = lower.firstIndex(of: "'"), lower.distance(from: lower.startIndex, to: apostrophe) <= 2,
+               lower[lower.index(after: apostrophe)...].count >= 2, !StopWords.english.contains(lower) {
+                lower = String(lower[lower.index(after: apostrophe)...])
+                surface = String(surface[surface.index(after: surface.firstIndex(of: "'") ?? surface.startIndex)...])
+            }
             if StopWords.contains(lower) { return [] }
             if lower.hasSuffix("'s"), lower.utf8.count > 3 {   // possessive: "Swift's" is the term "Swift"
-                return [Candidate(key: pluralFolded(String(lower.dropLast(2))), surface: String(token.text.dropLast(2)))]
+                return [Candidate(key: pluralFolded(String(lower.dropLast(2))), surface: String(surface.dropLast(2)))]
             }
-            return [Candidate(key: pluralFolded(lower), surface: token.text)]
+            return [Candidate(key: pluralFolded(lower), surface: surface)]
         case .katakana, .southeastAsian:
             guard token.letterCount >= 2, token.letterCount <= 24 else { return [] }
             return [Candidate(key: token.text, surface: token.text)]

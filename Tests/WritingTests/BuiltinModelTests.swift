@@ -105,6 +105,11 @@ import Testing
         let list = tags(try generate(.hashtags, text))
         #expect(list.first == "#MachineLearning", "\(list)")
         #expect(!list.contains("#Machine") && !list.contains("#Learning"), "the phrase's words are not repeated: \(list)")
+        // French elision is not part of the word; a word used as a verb ranks below the nouns.
+        let french = tags(try generate(.hashtags, "L'intelligence artificielle transforme le travail. L'intelligence artificielle aide les créateurs."))
+        #expect(french.first == "#IntelligenceArtificielle", "\(french)")
+        let verbs = tags(try generate(.hashtags, "You write every week. We write the newsletter. They write the podcast notes."))
+        #expect(verbs.firstIndex(of: "#Write").map { $0 > 0 } ?? true, "\(verbs)")
         #expect(tags(try generate(.hashtags, entry("long-article-markdown"), options: ["count": "3"])).count == 3)
         #expect(tags(try generate(.hashtags, entry("long-article-markdown"), options: ["count": "50"])).count == 10)
         #expect(tags(try generate(.hashtags, entry("long-article-markdown"), platform: "threads")).count == 1)
