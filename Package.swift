@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "Billing", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .target(name: "Content", dependencies: ["Graph", "Writing"], swiftSettings: swiftSettings),
         .target(name: "Generation", dependencies: ["HTTPClient", "Writing", "Platforms"], swiftSettings: swiftSettings),
+        .target(name: "Connectors", dependencies: ["HTTPClient", "Platforms", "Crypto"], swiftSettings: swiftSettings),
+        .target(name: "Publishing", dependencies: ["Connectors", "Platforms", "Crypto", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
 
         // HTTP surfaces of the engines and domains: each installs its routes on a Router.
         .target(name: "GraphAPI", dependencies: ["HTTP", "Graph", "Cypher"], swiftSettings: swiftSettings),
@@ -79,7 +81,8 @@ let package = Package(
 
         .executableTarget(
             name: "studio-bench",
-            dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Billing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Billing", "Content", "Generation", "Writing", "Publishing",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -97,6 +100,13 @@ let package = Package(
         .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),
         .testTarget(name: "GenerationAPITests", dependencies: ["GenerationAPI", "HTTP", "Content"], swiftSettings: swiftSettings),
         .testTarget(name: "PlatformsTests", dependencies: ["Platforms"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "WritingTests", dependencies: ["Writing", "Platforms"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "HTTPClient", "Writing", "Platforms"], swiftSettings: swiftSettings),
+        .testTarget(name: "ContentTests", dependencies: ["Content", "Graph", "Writing"], swiftSettings: swiftSettings),
+        .testTarget(name: "ContentAPITests", dependencies: ["ContentAPI", "Content", "Graph", "HTTP", "Writing"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConnectorsTests", dependencies: ["Connectors", "HTTPClient", "Platforms", "Crypto", "HTTP", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "PublishingTests", dependencies: ["Publishing", "Connectors", "Platforms", "Crypto", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "Crypto", "Content"], swiftSettings: swiftSettings),
     ]
 )

@@ -6,6 +6,6 @@ struct StudioBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "studio-bench",
         abstract: "Benchmarks of Creator Studio's engines, printed beside the references they are compared with.",
-        subcommands: [GraphBench.self, CacheBench.self, BillingBench.self]
+        subcommands: [GraphBench.self, CacheBench.self, BillingBench.self, ContentBench.self, PublishingBench.self]
     )
 }

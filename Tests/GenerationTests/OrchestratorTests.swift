@@ -233,14 +233,15 @@ private func failure(_ r: Result<GenerationResult, GenerationError>) -> Generati
         let o = orchestrator(models, provider: provider)
         let start = ContinuousClock.now
         let result = try await generate(o, GenerationRequest(kind: .title, input: article, policy: .quality)).get()
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // The model timeout is 1 s; the bound leaves room for a loaded machine while still catching a hang.
+        #expect(ContinuousClock.now - start < .seconds(20))
         #expect(result.attempts.map(\.outcome) == [.timeout, .ok] && result.model == "builtin")
 
         let total = orchestrator([llm("stuck", price: 1, quality: 0.95, timeout: 60)], provider: provider,
                                  configuration: OrchestratorConfiguration(totalDeadline: .milliseconds(300)))
         let t0 = ContinuousClock.now
         let error = failure(await generate(total, GenerationRequest(kind: .title, input: article)))
-        #expect(ContinuousClock.now - t0 < .seconds(2))
+        #expect(ContinuousClock.now - t0 < .seconds(20))
         #expect(error?.code == .unavailable && error?.attempts.map(\.outcome) == [.timeout])
     }
 }

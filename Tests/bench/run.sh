@@ -10,7 +10,7 @@ trap 'rm -rf "$SCRATCH"' EXIT
 echo "== HTTP: studio vs nginx (wrk, 10 s, 64 connections, 2 threads, loopback) =="
 bash "$HERE/http.sh" "$BUILD/studio" "$SCRATCH/http"
 
-for area in graph cache cypher accounts billing; do
+for area in graph cache cypher accounts billing content; do
   if [ -x "$HERE/$area/run.sh" ] || [ -f "$HERE/$area/run.sh" ]; then
     echo
     echo "== $area =="
