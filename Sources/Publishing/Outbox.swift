@@ -229,7 +229,7 @@ public final class Outbox: Sendable {
     /// A page of the creator's publications ordered by due time, then id; `next` is the cursor of the next page.
     public func list(_ query: PublicationQuery) async throws(PublishingError) -> (publications: [Publication], next: Int64?) {
         guard (1...500).contains(query.limit) else { throw PublishingError(.invalidInput, "limit must be between 1 and 500", field: "limit") }
-        var sql = "SELECT * FROM publications WHERE creator = ?"
+        var sql = "SELECT \(Self.columns) FROM publications WHERE creator = ?"
         var args: [any DatabaseValueConvertible] = [query.creator]
         if !query.states.isEmpty {
             sql += " AND state IN (\(query.states.map { _ in "?" }.joined(separator: ",")))"
@@ -303,17 +303,23 @@ public final class Outbox: Sendable {
     }
 
     static func fetch(_ db: Database, id: Int64) throws -> Publication? {
-        try Row.fetchOne(db, sql: "SELECT * FROM publications WHERE id = ?", arguments: [id]).map(publication(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM publications WHERE id = ?"), arguments: [id]).map(publication(from:))
     }
 
+    /// The columns ``publication(from:)`` reads, by position (reading by name costs a lookup per column).
+    static let columns = """
+        id, content_id, creator, account_id, platform, parts_json, state, due_at, next_attempt_at, attempts, idempotency_key, \
+        post_id, post_url, part_ids_json, reason, time_zone, created_at, updated_at, language, media_json, round_attempts
+        """
+
     static func publication(from row: Row) -> Publication {
-        let next: Int64? = row["next_attempt_at"]
+        let next: Int64? = row[8]
         return Publication(
-            id: row["id"], contentID: row["content_id"], creator: row["creator"], accountID: row["account_id"], platform: row["platform"],
-            parts: decode(row["parts_json"]), state: PublicationState(rawValue: row["state"]) ?? .failed,
-            dueAt: AccountVault.date(row["due_at"]), nextAttemptAt: next.map(AccountVault.date), attempts: row["attempts"],
-            idempotencyKey: row["idempotency_key"], postID: row["post_id"], postURL: row["post_url"], partIDs: decode(row["part_ids_json"]),
-            reason: row["reason"], timeZone: row["time_zone"], createdAt: AccountVault.date(row["created_at"]), updatedAt: AccountVault.date(row["updated_at"]))
+            id: row[0], contentID: row[1], creator: row[2], accountID: row[3], platform: row[4],
+            parts: StringArrayJSON.decode(row[5]), state: PublicationState(rawValue: row[6]) ?? .failed,
+            dueAt: AccountVault.date(row[7]), nextAttemptAt: next.map(AccountVault.date), attempts: row[9],
+            idempotencyKey: row[10], postID: row[11], postURL: row[12], partIDs: StringArrayJSON.decode(row[13]),
+            reason: row[14], timeZone: row[15], createdAt: AccountVault.date(row[16]), updatedAt: AccountVault.date(row[17]))
     }
 
     static func attempt(from row: Row) -> PublicationAttempt {
@@ -322,14 +328,9 @@ public final class Outbox: Sendable {
                                   outcome: row["outcome"], error: row["error"], httpStatus: row["http_status"], retryAfterSeconds: row["retry_after"])
     }
 
-    static func json(_ strings: [String]) -> String {
-        guard let data = try? JSONEncoder().encode(strings) else { return "[]" }
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func json(_ strings: [String]) -> String { StringArrayJSON.encode(strings) }
 
-    static func decode(_ json: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
-    }
+    static func decode(_ json: String) -> [String] { StringArrayJSON.decode(json) }
 
     static func rfc3339(_ date: Date) -> String {
         let l = ZonedTime.local(date, in: TimeZone(identifier: "UTC")!)

@@ -26,6 +26,8 @@ struct DueRow: Sendable {
 
 /// How a piece of work ended, to be written with its attempt in one transaction.
 struct Resolution: Sendable {
+    /// The publication as claimed (the event payload is built from it and the change, without a read).
+    var publication: Publication
     var publicationID: Int64
     var attemptID: Int64
     /// The state the publication must still be in for the change to apply.
@@ -73,13 +75,14 @@ extension Outbox {
     func claim(_ rows: [DueRow], now: Int64, leaseMS: Int64) async throws -> [ClaimedWork] {
         try await writer.write { db in
             var out: [ClaimedWork] = []
+            var accounts: [String: Data?] = [:]
             for r in rows {
                 let kind: ClaimedWork.Kind
                 if r.state == .pending {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE publications SET state = 'publishing', attempts = attempts + 1, round_attempts = round_attempts + 1, updated_at = ?
                         WHERE id = ? AND state = 'pending'
-                        """, arguments: [now, r.id])
+                        """).execute(arguments: [now, r.id])
                     kind = .publish
                 } else {
                     try db.execute(sql: """
@@ -88,16 +91,20 @@ extension Outbox {
                         """, arguments: [now + leaseMS, now, r.id])
                     kind = .reconcile
                 }
-                guard db.changesCount == 1, let row = try Row.fetchOne(db, sql: "SELECT * FROM publications WHERE id = ?", arguments: [r.id]) else { continue }
+                guard db.changesCount == 1,
+                      let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.columns) FROM publications WHERE id = ?"), arguments: [r.id]) else { continue }
                 let p = Self.publication(from: row)
-                let number = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM publication_attempts WHERE publication_id = ?", arguments: [r.id]) ?? 0
-                try db.execute(sql: "INSERT INTO publication_attempts(publication_id, number, kind, started_at) VALUES (?,?,?,?)",
-                               arguments: [r.id, number + 1, kind.rawValue, now])
+                let number = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM publication_attempts WHERE publication_id = ?"), arguments: [r.id]) ?? 0
+                try db.cachedStatement(sql: "INSERT INTO publication_attempts(publication_id, number, kind, started_at) VALUES (?,?,?,?)")
+                    .execute(arguments: [r.id, number + 1, kind.rawValue, now])
                 let attemptID = db.lastInsertedRowID
-                let account = try Row.fetchOne(db, sql: "SELECT credentials FROM publishing_accounts WHERE id = ?", arguments: [p.accountID])
-                let blob: Data? = account?["credentials"]
-                out.append(ClaimedWork(kind: kind, publication: p, attemptID: attemptID, roundAttempts: row["round_attempts"], language: row["language"],
-                                       media: Self.decode(row["media_json"]), sealedCredentials: blob.map { Array($0) }, accountExists: account != nil))
+                if accounts[p.accountID] == nil {
+                    let account = try Row.fetchOne(db.cachedStatement(sql: "SELECT credentials FROM publishing_accounts WHERE id = ?"), arguments: [p.accountID])
+                    accounts[p.accountID] = account.map { $0["credentials"] as Data? ?? Data() }
+                }
+                let blob = accounts[p.accountID] ?? nil
+                out.append(ClaimedWork(kind: kind, publication: p, attemptID: attemptID, roundAttempts: row[20], language: row[18],
+                                       media: Self.decode(row[19]), sealedCredentials: blob.flatMap { $0.isEmpty ? nil : Array($0) }, accountExists: blob != nil))
             }
             return out
         }
@@ -109,15 +116,25 @@ extension Outbox {
         try await writer.write { db in
             var out: [(String?, Publication)] = []
             for r in resolutions {
-                try db.execute(sql: "UPDATE publication_attempts SET finished_at = ?, outcome = ?, error = ?, http_status = ?, retry_after = ? WHERE id = ?",
-                               arguments: [r.finishedAt, r.outcome, r.error, r.httpStatus, r.retryAfter, r.attemptID])
-                try db.execute(sql: """
+                try db.cachedStatement(sql: "UPDATE publication_attempts SET finished_at = ?, outcome = ?, error = ?, http_status = ?, retry_after = ? WHERE id = ?")
+                    .execute(arguments: [r.finishedAt, r.outcome, r.error, r.httpStatus, r.retryAfter, r.attemptID])
+                try db.cachedStatement(sql: """
                     UPDATE publications SET state = ?, next_attempt_at = ?, post_id = COALESCE(?, post_id), post_url = COALESCE(?, post_url),
                         part_ids_json = ?, reason = ?, updated_at = ?
                     WHERE id = ? AND state = ?
-                    """, arguments: [r.newState.rawValue, r.nextAttemptAt, r.postID, r.postURL, Self.json(r.partIDs), r.reason, r.finishedAt,
-                                     r.publicationID, r.expected.rawValue])
-                if db.changesCount == 1, let p = try Self.fetch(db, id: r.publicationID) { out.append((r.event, p)) }
+                    """).execute(arguments: [r.newState.rawValue, r.nextAttemptAt, r.postID, r.postURL, Self.json(r.partIDs), r.reason, r.finishedAt,
+                                             r.publicationID, r.expected.rawValue])
+                if db.changesCount == 1 {
+                    var p = r.publication
+                    p.state = r.newState
+                    p.nextAttemptAt = r.nextAttemptAt.map(AccountVault.date)
+                    if let id = r.postID { p.postID = id }
+                    if let url = r.postURL { p.postURL = url }
+                    p.partIDs = r.partIDs
+                    p.reason = r.reason
+                    p.updatedAt = AccountVault.date(r.finishedAt)
+                    out.append((r.event, p))
+                }
             }
             return out
         }

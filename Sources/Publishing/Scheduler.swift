@@ -59,6 +59,8 @@ public final class Scheduler: Sendable {
     private let dispatch = Mutex(DispatchState())
     private let signal = Signal()
     private let committer: ResolutionCommitter
+    /// Decrypted credentials by account, valid while the sealed bytes are the same (a reconnect changes them).
+    private let credentialCache = Mutex<[String: (sealed: [UInt8], plain: [String: String])]>([:])
 
     /// A scheduler; `clock` and `jitter` are injected in tests.
     public init(outbox: Outbox, vault: AccountVault, connectors: [String: any PlatformConnector], policy: RetryPolicy = RetryPolicy(),
@@ -136,7 +138,11 @@ public final class Scheduler: Sendable {
         dispatch.withLock { d in
             for r in rows {
                 let cap = configuration.concurrency[r.platform] ?? configuration.defaultConcurrency
-                if d.running[r.platform, default: 0] >= max(1, cap) { capped = true; continue }
+                if d.running[r.platform, default: 0] >= max(1, cap) {
+                    capped = true
+                    d.waitingForSlot.insert(r.platform)
+                    continue
+                }
                 if r.state == .pending, let limit = rateLimit(r.platform) {
                     var bucket = d.buckets[r.platform] ?? TokenBucket(limit: limit, now: nowDate)
                     if !bucket.take(now: nowDate) {
@@ -206,8 +212,14 @@ public final class Scheduler: Sendable {
             // The outcome could not be written: the row stays `publishing` (or leased), and the next start's
             // recovery treats it as an unknown outcome. Nothing is retried blindly.
         }
-        dispatch.withLock { $0.running[work.publication.platform, default: 1] -= 1 }
-        signal.fire()
+        let platform = work.publication.platform
+        let wake = dispatch.withLock { d -> Bool in
+            d.running[platform, default: 1] -= 1
+            return d.waitingForSlot.remove(platform) != nil
+        }
+        // Wake the dispatcher only when due work was waiting for this platform's slot (or a retry may be due at
+        // once); otherwise it already sleeps until the next due time.
+        if wake || resolution.newState == .pending || resolution.newState == .unconfirmed { signal.fire() }
     }
 
     private func resolve(_ work: ClaimedWork) async -> Resolution {
@@ -216,7 +228,7 @@ public final class Scheduler: Sendable {
         func finish(_ outcome: String, _ state: PublicationState, next: Date? = nil, error: ConnectorError? = nil, message: String? = nil,
                     post: PublishedPost? = nil, partIDs: [String]? = nil, event: String?) -> Resolution {
             let now = AccountVault.ms(clock.now())
-            return Resolution(publicationID: p.id, attemptID: work.attemptID, expected: expected, finishedAt: now, outcome: outcome,
+            return Resolution(publication: p, publicationID: p.id, attemptID: work.attemptID, expected: expected, finishedAt: now, outcome: outcome,
                               error: error?.message ?? message, httpStatus: error?.status, retryAfter: error?.retryAfterSeconds,
                               newState: state, nextAttemptAt: next.map(AccountVault.ms), postID: post?.id, postURL: post?.url,
                               partIDs: partIDs ?? post?.partIDs ?? p.partIDs, reason: state == .published ? nil : (message ?? error?.message), event: event)
@@ -231,7 +243,7 @@ public final class Scheduler: Sendable {
             return finish("error", .failed, message: "the account was disconnected before the post went out", event: "publication.failed")
         }
         let credentials: [String: String]
-        do { credentials = try work.sealedCredentials.map { bytes throws(PublishingError) in try vault.open(bytes, accountID: p.accountID) } ?? [:] } catch {
+        do { credentials = try work.sealedCredentials.map { bytes throws(PublishingError) in try openCredentials(bytes, accountID: p.accountID) } ?? [:] } catch {
             return finish("unauthorized", .failed, message: error.message, event: "publication.failed")
         }
         let post = OutgoingPost(publicationID: String(p.id), parts: p.parts, idempotencyKey: p.idempotencyKey, language: work.language, media: work.media)
@@ -286,6 +298,13 @@ public final class Scheduler: Sendable {
         }
     }
 
+    private func openCredentials(_ sealed: [UInt8], accountID: String) throws(PublishingError) -> [String: String] {
+        if let hit = credentialCache.withLock({ $0[accountID] }), hit.sealed == sealed { return hit.plain }
+        let plain = try vault.open(sealed, accountID: accountID)
+        credentialCache.withLock { $0[accountID] = (sealed, plain) }
+        return plain
+    }
+
     /// The part ids known after a failed attempt: those passed in, then the new ones the connector reported.
     static func merge(_ known: [String], _ reported: [String]) -> [String] {
         if reported.isEmpty { return known }
@@ -311,6 +330,7 @@ extension ConnectorError.Kind {
 /// In-memory dispatch bookkeeping: calls in flight per platform and the token buckets.
 struct DispatchState {
     var running: [String: Int] = [:]
+    var waitingForSlot: Set<String> = []
     var buckets: [String: TokenBucket] = [:]
 }
 
