@@ -207,11 +207,11 @@ import Testing
         let fake = try FakeBluesky()
         let connector = BlueskyConnector(client: client)
         _ = try await connector.verify(credentials: fake.credentials)
-        let hasty = BlueskyConnector(client: client, timeout: .milliseconds(400))
+        let hasty = BlueskyConnector(client: client, timeout: .seconds(2))
         _ = try await hasty.verify(credentials: fake.credentials)
         let thread = post(["slow", "thread"])
         // The PDS creates the first record, then answers too late.
-        fake.script(.stallAfterHandling(milliseconds: 1500))
+        fake.script(.stallAfterHandling(milliseconds: 4000))
         let error = await #expect(throws: ConnectorError.self) {
             try await hasty.publish(thread, credentials: fake.credentials, resumeAfter: [])
         }
