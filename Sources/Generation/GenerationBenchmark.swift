@@ -75,4 +75,34 @@ public enum GenerationBenchmark {
         }
         return (failures.direct == 0 ? millis(providerTime) : .infinity, failures.orchestrated == 0 ? millis(orchestratorTime) : .infinity)
     }
+
+    /// Mean microseconds per request that the orchestrator spends around a provider that answers at once, in
+    /// process: validation, prompt, routing, budget check-and-reserve, breaker, deadline race, scoring, ledger write.
+    /// Unlike ``overhead(fakeServerURL:requests:)`` no socket noise is in the figure. `.infinity` if any request
+    /// did not produce the instant provider's text.
+    public static func orchestrationMicros(requests: Int) async -> Double {
+        struct Instant: TextProvider {
+            func complete(_ prompt: Prompt, model: ModelEntry, deadline: Duration) async throws(ProviderError) -> ProviderOutput {
+                ProviderOutput(text: "A Practical Guide to Home Espresso for Beginners", inputTokens: 310, outputTokens: 11,
+                               tokensEstimated: false, finishReason: "stop")
+            }
+        }
+        let model = ModelEntry(name: "instant", provider: .openai, endpoint: "http://127.0.0.1:9/v1", model: "instant",
+                               inputPrice: TokenPrice(microsPer1K: 200), outputPrice: TokenPrice(microsPer1K: 200), quality: 0.9,
+                               contextLength: 32_000, capabilities: Set(ContentKind.allCases), timeoutSeconds: 10)
+        let orchestrator = Orchestrator(registry: ModelRegistry(models: [model, .builtinDefault], environment: { _ in nil }),
+                                        providers: [.openai: Instant(), .builtin: BuiltinProvider()], ledger: InMemorySpendLedger(),
+                                        catalog: PlatformCatalog(profiles: []),
+                                        configuration: OrchestratorConfiguration(dailyBudgetMicros: Int64.max / 2))
+        let request = GenerationRequest(kind: .title, input: sampleInput, policy: .quality)
+        var failures = 0
+        let start = ContinuousClock.now
+        for _ in 0..<max(1, requests) {
+            let result = try? await orchestrator.generate(request, creator: "bench", style: StyleGuide(), existing: [])
+            if result?.model != "instant" { failures += 1 }
+        }
+        let elapsed = ContinuousClock.now - start
+        guard failures == 0 else { return .infinity }
+        return (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(max(1, requests))
+    }
 }

@@ -12,4 +12,11 @@ import Testing
         #expect(orchestrated - provider < 25, "provider \(provider) ms, orchestrated \(orchestrated) ms")
         #expect(server.requests.count >= 80)
     }
+
+    /// The in-process figure (no sockets) is what the orchestrator itself costs per request.
+    @Test func inProcessOrchestrationCostIsMeasured() async {
+        let micros = await GenerationBenchmark.orchestrationMicros(requests: 200)
+        #expect(micros.isFinite && micros > 0)
+        #expect(micros < 20_000, "\(micros) µs per request")
+    }
 }
