@@ -107,7 +107,8 @@ struct TextAnalysis {
             let tokens = Tokenizer.tokens(hasURL ? TextCleaning.withoutURLs(sentences[s].text) : sentences[s].text)
             var previousWord = ""   // the previous spaced token, lowercased, when only a space separated them
             for (t, token) in tokens.enumerated() {
-                defer { previousWord = token.unspaced || token.letterCount > 12 ? "" : token.text.lowercased() }
+                // The markers are short ASCII words; longer or unspaced tokens are never one.
+                defer { previousWord = token.unspaced || token.text.utf8.count > 7 ? "" : token.text.lowercased() }
                 if token.afterBreak { previousWord = "" }
                 position += 1
                 letters += token.letterCount
