@@ -55,13 +55,14 @@ let package = Package(
         .target(name: "BillingAPI", dependencies: ["HTTP", "Billing", "Crypto"], swiftSettings: swiftSettings),
         .target(name: "GenerationAPI", dependencies: ["HTTP", "Generation", "Content", "Writing", "Platforms", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .target(name: "ContentAPI", dependencies: ["HTTP", "Content", "Graph", "Writing"], swiftSettings: swiftSettings),
+        .target(name: "PublishingAPI", dependencies: ["HTTP", "HTTPClient", "Publishing", "Connectors", "Platforms", "Content", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
 
         // App layer: wiring, routes, workers; the only place that knows every piece.
         .target(
             name: "StudioServer",
             dependencies: [
                 "HTTP", "Graph", "Cache", "Crypto", "Cypher", "Accounts", "Billing", "BuildInfo", "GraphAPI", "AccountsAPI", "BillingAPI",
-                "Content", "ContentAPI", "Generation", "GenerationAPI", "Platforms", "Writing", "HTTPClient",
+                "Content", "ContentAPI", "Generation", "GenerationAPI", "Platforms", "Writing", "HTTPClient", "Publishing", "PublishingAPI", "Connectors",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -71,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "studio",
             dependencies: [
-                "StudioServer", "Graph", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "HTTP", "Content", "Generation",
+                "StudioServer", "Graph", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "HTTP", "Content", "Generation", "PublishingAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -107,6 +108,6 @@ let package = Package(
         .testTarget(name: "ContentAPITests", dependencies: ["ContentAPI", "Content", "Graph", "HTTP", "Writing"], swiftSettings: swiftSettings),
         .testTarget(name: "ConnectorsTests", dependencies: ["Connectors", "HTTPClient", "Platforms", "Crypto", "HTTP", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "PublishingTests", dependencies: ["Publishing", "Connectors", "Platforms", "Crypto", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "Crypto", "Content"], swiftSettings: swiftSettings),
+        .testTarget(name: "StudioServerTests", dependencies: ["StudioServer", "HTTP", "Graph", "Cache", "Accounts", "AccountsAPI", "Billing", "BillingAPI", "Crypto", "Content", "PublishingAPI"], swiftSettings: swiftSettings),
     ]
 )

@@ -8,6 +8,7 @@ import Graph
 import GraphAPI
 import HTTP
 import Logging
+import PublishingAPI
 
 /// The daemon's application: every route, the middleware, and what they share.
 ///
@@ -45,7 +46,7 @@ public final class StudioApp: Sendable {
 
     public init(configuration: Configuration, dataDirectory: DataDirectory?, resources: Resources, webRoot: String?, logger: Logger,
                 graph: GraphStore? = nil, accounts: AccountsService? = nil, billing: BillingService? = nil,
-                events: EventBus? = nil, metrics: StudioMetrics? = nil, studio: ContentStudio? = nil) throws {
+                events: EventBus? = nil, metrics: StudioMetrics? = nil, studio: ContentStudio? = nil, publishing: PublishingService? = nil) throws {
         self.accounts = accounts
         self.configuration = configuration
         self.dataDirectory = dataDirectory
@@ -77,6 +78,7 @@ public final class StudioApp: Sendable {
         accounts?.install(on: &router)
         billing?.install(on: &router)
         studio?.install(on: &router)
+        publishing?.install(on: &router)
         if let graph {
             GraphRoutes.install(on: &router, store: graph, configuration: GraphAPIConfiguration(
                 maxDepth: configuration.int("graph.max_depth"), maxPageSize: configuration.int("graph.max_page_size")))

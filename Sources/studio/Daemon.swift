@@ -11,6 +11,7 @@ import Graph
 import HTTP
 import Logging
 import Prometheus
+import PublishingAPI
 import StudioServer
 
 /// A running daemon: the locked data directory, the stores, the HTTP server and the workers.
@@ -23,12 +24,13 @@ final class Daemon: @unchecked Sendable {
     let accountStore: AccountStore
     let app: StudioApp
     let studio: ContentStudio
+    let publishing: PublishingService
     let server: HTTPServer
     let notifier: SystemdNotifier
     private var timers: [PeriodicThread] = []
 
     private init(configuration: Configuration, logger: Logger, dataDirectory: DataDirectory, graph: GraphStore, accountStore: AccountStore,
-                 app: StudioApp, studio: ContentStudio, server: HTTPServer, notifier: SystemdNotifier) {
+                 app: StudioApp, studio: ContentStudio, publishing: PublishingService, server: HTTPServer, notifier: SystemdNotifier) {
         self.configuration = configuration
         self.logger = logger
         self.dataDirectory = dataDirectory
@@ -36,6 +38,7 @@ final class Daemon: @unchecked Sendable {
         self.accountStore = accountStore
         self.app = app
         self.studio = studio
+        self.publishing = publishing
         self.server = server
         self.notifier = notifier
     }
@@ -97,8 +100,17 @@ final class Daemon: @unchecked Sendable {
                 return ownerRevenue.withLock { $0 }
             },
             onGenerationSeconds: { seconds in metrics.generationDuration.record(seconds) })
+        let publishing: PublishingService
+        do {
+            publishing = try PublishingService.open(dataDirectory: dataDirectory.path, catalog: studio.catalog, content: studio.content, logger: logger) {
+                type, payload, audience in events.publish(type, payload, audience: audience)
+            }
+        } catch {
+            throw HTTPServerError(message: "cannot open the publishing outbox in \(dataDirectory.path): \(error)")
+        }
         let app = try StudioApp(configuration: configuration, dataDirectory: dataDirectory, resources: resources, webRoot: webRoot, logger: logger,
-                                graph: graph, accounts: accounts, billing: billing, events: events, metrics: metrics, studio: studio)
+                                graph: graph, accounts: accounts, billing: billing, events: events, metrics: metrics, studio: studio,
+                                publishing: publishing)
         app.addReadinessCheck("accounts") {
             do {
                 _ = try accountStore.needsSetup()
@@ -140,10 +152,11 @@ final class Daemon: @unchecked Sendable {
         }, handler: { request in app.respond(request) })
         try server.start()
         do { try studio.start() } catch { throw HTTPServerError(message: "cannot start the generation workers: \(error)") }
+        publishing.start()
 
         let notifier = SystemdNotifier(environment: ProcessEnvironment.current)
         let daemon = Daemon(configuration: configuration, logger: logger, dataDirectory: dataDirectory, graph: graph, accountStore: accountStore,
-                            app: app, studio: studio, server: server, notifier: notifier)
+                            app: app, studio: studio, publishing: publishing, server: server, notifier: notifier)
 
         daemon.timers.append(PeriodicThread(interval: Double(configuration.int("events.keepalive_seconds"))) { events.keepAlive() })
         let revenueTotal = Locked<(counter: Counter, last: Int64)?>(nil)
@@ -240,6 +253,7 @@ final class Daemon: @unchecked Sendable {
         app.events.closeAll()
         server.stop(drain: .seconds(configuration.int("shutdown.drain_seconds")))
         let studio = self.studio
+        publishing.stop()
         _ = try? blockingAwait { await studio.stop(timeout: .seconds(3)) }
         accountStore.flushUsage()
         graph.close()

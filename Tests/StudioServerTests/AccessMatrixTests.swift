@@ -8,6 +8,7 @@ import Glibc
 import Graph
 import HTTP
 import Logging
+import PublishingAPI
 import StudioServer
 import Testing
 
@@ -40,7 +41,8 @@ import Testing
         let app = try StudioApp(
             configuration: Configuration(), dataDirectory: nil, resources: Resources(directory: root + "/data"),
             webRoot: root + "/web-static", logger: Logger(label: "test"), graph: graph, accounts: accounts, billing: billing,
-            events: events, studio: studio)
+            events: events, studio: studio,
+            publishing: try PublishingService.open(dataDirectory: dir, catalog: studio.catalog, content: studio.content, logger: Logger(label: "test")) { _, _, _ in })
 
         var callers = [Caller(name: "anonymous", role: nil, token: nil)]
         for role in [Accounts.Role.viewer, .creator, .admin] {
