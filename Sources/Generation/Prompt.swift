@@ -158,7 +158,9 @@ public enum PromptBuilder {
             task = "Translate the source into the language with code \"\(language ?? options["language"] ?? "en")\". Keep the meaning, the formatting, names, URLs, @mentions and #hashtags unchanged. Reply with the translation only."
         }
         let system = rules.joined(separator: " ")
-        let user = "\(task)\n\n<source>\n\(input)\n</source>"
+        // A closing marker inside the material must not end the fence early.
+        let fenced = input.replacing("</source>", with: "<\\/source>")
+        let user = "\(task)\n\n<source>\n\(fenced)\n</source>"
         return Prompt(messages: [ChatMessage(.system, system), ChatMessage(.user, user)], temperature: temperature, maxTokens: maxTokens,
                       kind: kind, input: input, platform: platform, language: language, options: options)
     }
