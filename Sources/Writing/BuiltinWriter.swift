@@ -242,10 +242,12 @@ struct Writer {
         return lines.joined(separator: "\n")
     }
 
-    /// The key points as a numbered thread (`1/5 …`), each part within the platform's limit when one is given,
-    /// else within 280 graphemes.
+    /// The key points as a numbered thread (`1/5 …`), each part within the platform's limit when one is given
+    /// (and no more parts than its threads allow), else within 280 graphemes.
     func repurpose() -> String {
-        let points = keyPoints(optionInt("count", default: 6, range: 2...20))
+        var count = optionInt("count", default: 6, range: 2...20)
+        if let threads = request.platform?.threads, threads.allowed, threads.maxParts > 0 { count = min(count, threads.maxParts) }
+        let points = keyPoints(count)
         let fits: (String) -> Bool = request.platform?.fits ?? { $0.count <= 280 }
         let total = points.count
         return points.enumerated().compactMap { number, point in

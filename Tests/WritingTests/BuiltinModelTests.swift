@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Platforms
 import Testing
 @testable import Writing
@@ -156,6 +157,20 @@ import Testing
         for (i, part) in parts.enumerated() { #expect(part.hasPrefix("\(i + 1)/4 ")) }
         let x = try #require(catalog.profile("x"))
         #expect(parts.allSatisfy { x.fits($0) })
+    }
+
+    @Test func threadHasNoMorePartsThanThePlatformAllows() throws {
+        // The shipped catalog with X limited to 3 parts (the first "max_parts" is X's).
+        let path = repositoryPath("data/platforms.json")
+        let json = try #require(FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) })
+        let range = try #require(json.firstRange(of: "\"max_parts\": 25"))
+        var limited = json
+        limited.replaceSubrange(range, with: "\"max_parts\": 3")
+        let x = try #require(try PlatformCatalog.decode(Array(limited.utf8)).profile("x"))
+        #expect(x.threads.maxParts == 3)
+        let thread = try model.generate(BuiltinRequest(kind: .repurpose, input: entry("long-plain-remote-work"), platform: x, options: ["count": "8"]))
+        #expect(thread.split(separator: "\n\n").count == 3)
+        #expect(thread.hasPrefix("1/3 "))
     }
 
     @Test func controlCharactersAndANSIEscapesAreGone() throws {
