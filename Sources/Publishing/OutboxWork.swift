@@ -48,15 +48,27 @@ struct Resolution: Sendable {
 }
 
 extension Outbox {
-    /// Due rows (pending or unconfirmed, next attempt at or before `now`), soonest first.
-    func dueRows(now: Int64, limit: Int) async throws -> [DueRow] {
-        try await writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, platform, state, next_attempt_at FROM publications
-                WHERE state IN ('pending', 'unconfirmed') AND next_attempt_at <= ?
-                ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [now, limit]).map {
-                DueRow(id: $0["id"], platform: $0["platform"], state: PublicationState(rawValue: $0["state"]) ?? .pending, nextAttemptAt: $0["next_attempt_at"])
+    /// Due rows (pending or unconfirmed, next attempt at or before `now`), soonest first, leaving out platforms whose
+    /// concurrency cap is reached (`saturated`) and pending rows of platforms with no rate-limit token left
+    /// (`outOfTokens`), so one busy platform cannot hide the due work of the others.
+    func dueRows(now: Int64, limit: Int, saturated: Set<String> = [], outOfTokens: Set<String> = []) async throws -> [DueRow] {
+        var sql = "SELECT id, platform, state, next_attempt_at FROM publications WHERE state IN ('pending', 'unconfirmed') AND next_attempt_at <= ?"
+        var args: [DatabaseValue] = [now.databaseValue]
+        if !saturated.isEmpty {
+            sql += " AND platform NOT IN (\(saturated.map { _ in "?" }.joined(separator: ",")))"
+            args += saturated.sorted().map(\.databaseValue)
+        }
+        if !outOfTokens.isEmpty {
+            sql += " AND NOT (state = 'pending' AND platform IN (\(outOfTokens.map { _ in "?" }.joined(separator: ","))))"
+            args += outOfTokens.sorted().map(\.databaseValue)
+        }
+        sql += " ORDER BY next_attempt_at, id LIMIT ?"
+        args.append(limit.databaseValue)
+        let statement = sql
+        let arguments = StatementArguments(args)
+        return try await writer.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: statement), arguments: arguments).map {
+                DueRow(id: $0[0], platform: $0[1], state: PublicationState(rawValue: $0[2]) ?? .pending, nextAttemptAt: $0[3])
             }
         }
     }

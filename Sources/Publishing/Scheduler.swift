@@ -18,6 +18,9 @@ public struct SchedulerConfiguration: Sendable {
     public var batchSize: Int = 512
     /// Longest sleep of the background loop when idle (it also wakes when work is scheduled or finishes).
     public var maxIdleSeconds: Double = 5
+    /// Shortest time between two timed wake-ups of the background loop: publications falling due within it are
+    /// claimed together in one transaction instead of one wake-up each (adds at most this much lateness).
+    public var coalesceSeconds: Double = 0.02
 
     /// The defaults.
     public init() {}
@@ -100,15 +103,13 @@ public final class Scheduler: Sendable {
     public func run() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
+                let started = clock.now()
                 let (work, wake) = await claimDue()
                 for w in work {
                     group.addTask { await self.perform(w) }
                 }
-                if !work.isEmpty && wake == nil { continue }
-                let now = clock.now()
-                let deadline = min(wake ?? now.addingTimeInterval(configuration.maxIdleSeconds), now.addingTimeInterval(configuration.maxIdleSeconds))
-                if deadline <= now { await Task.yield(); continue }
-                await sleep(until: deadline)
+                if wake <= clock.now() { await Task.yield(); continue } // a full batch: more is due now
+                await sleep(until: max(wake, started.addingTimeInterval(configuration.coalesceSeconds)))
             }
         }
     }
@@ -126,32 +127,42 @@ public final class Scheduler: Sendable {
 
     // MARK: Dispatch
 
-    /// Claims due work within the caps; returns it and when to look again (nil: when a worker finishes).
-    private func claimDue() async -> ([ClaimedWork], Date?) {
+    /// Claims due work within the caps; returns it and when to look again (a worker that frees a capped
+    /// platform's slot also wakes the loop).
+    private func claimDue() async -> ([ClaimedWork], Date) {
         let nowDate = clock.now()
         let now = AccountVault.ms(nowDate)
+        let idle = nowDate.addingTimeInterval(configuration.maxIdleSeconds)
+        let (saturated, outOfTokens) = dispatch.withLock { d -> (Set<String>, Set<String>) in
+            var full = Set<String>()
+            for (platform, n) in d.running where n >= cap(platform) { full.insert(platform) }
+            var empty = Set<String>()
+            for (platform, var bucket) in d.buckets {
+                bucket.refill(now: nowDate)
+                d.buckets[platform] = bucket
+                if bucket.tokens < 1 { empty.insert(platform) }
+            }
+            d.waitingForSlot.formUnion(full)
+            return (full, empty)
+        }
         let rows: [DueRow]
-        do { rows = try await outbox.dueRows(now: now, limit: configuration.batchSize) } catch { return ([], nowDate.addingTimeInterval(1)) }
+        do {
+            rows = try await outbox.dueRows(now: now, limit: configuration.batchSize, saturated: saturated, outOfTokens: outOfTokens)
+        } catch {
+            return ([], nowDate.addingTimeInterval(1))
+        }
         var chosen: [DueRow] = []
-        var tokenWake: Date?
-        var capped = false
         dispatch.withLock { d in
             for r in rows {
-                let cap = configuration.concurrency[r.platform] ?? configuration.defaultConcurrency
-                if d.running[r.platform, default: 0] >= max(1, cap) {
-                    capped = true
+                if d.running[r.platform, default: 0] >= cap(r.platform) {
                     d.waitingForSlot.insert(r.platform)
                     continue
                 }
                 if r.state == .pending, let limit = rateLimit(r.platform) {
                     var bucket = d.buckets[r.platform] ?? TokenBucket(limit: limit, now: nowDate)
-                    if !bucket.take(now: nowDate) {
-                        let at = bucket.nextToken(now: nowDate)
-                        tokenWake = min(tokenWake ?? at, at)
-                        d.buckets[r.platform] = bucket
-                        continue
-                    }
+                    let took = bucket.take(now: nowDate)
                     d.buckets[r.platform] = bucket
+                    if !took { continue }
                 }
                 d.running[r.platform, default: 0] += 1
                 chosen.append(r)
@@ -169,20 +180,19 @@ public final class Scheduler: Sendable {
                 for r in chosen where !claimed.contains(r.id) { d.running[r.platform, default: 1] -= 1 }
             }
         }
-        // When to look again.
+        // More may be due right now.
         if rows.count == configuration.batchSize && !chosen.isEmpty { return (work, nowDate) }
-        var wake = tokenWake
-        if !capped {
-            if let next = try? await outbox.nextDue(after: now) {
-                let d = AccountVault.date(next)
-                wake = min(wake ?? d, d)
-            }
-        } else if wake == nil {
-            // Capped rows wait for a worker to finish (the signal); also look again at the next due time.
-            if let next = try? await outbox.nextDue(after: now) { wake = AccountVault.date(next) }
-            return (work, wake ?? nowDate.addingTimeInterval(configuration.maxIdleSeconds))
+        var wake = idle
+        if let next = try? await outbox.nextDue(after: now) { wake = min(wake, AccountVault.date(next)) }
+        let tokenWake = dispatch.withLock { d in
+            d.buckets.values.filter { $0.tokens < 1 }.map { $0.nextToken(now: nowDate) }.min()
         }
-        return (work, wake ?? nowDate.addingTimeInterval(configuration.maxIdleSeconds))
+        if let tokenWake { wake = min(wake, tokenWake) }
+        return (work, wake)
+    }
+
+    private func cap(_ platform: String) -> Int {
+        max(1, configuration.concurrency[platform] ?? configuration.defaultConcurrency)
     }
 
     private func rateLimit(_ platform: String) -> RateLimit? {

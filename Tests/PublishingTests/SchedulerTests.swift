@@ -288,6 +288,27 @@ import Testing
         #expect(reddit.created.count == 6 && bluesky.created.count == 6)
     }
 
+    @Test func aBusyPlatformDoesNotHoldBackOthers() async throws {
+        let h = try Harness(clock: ManualPublishingClock(Date()))
+        let r = try await h.connect("reddit")
+        let m = try await h.connect("mastodon")
+        for i in 0..<8 { _ = try await h.scheduleNow(r, text: "reddit \(i)") }
+        let late = try await h.scheduleNow(m, text: "mastodon")
+        let reddit = FakePlatform(platform: "reddit", idempotent: true, delay: .milliseconds(40))
+        let mastodon = FakePlatform(platform: "mastodon", idempotent: true)
+        var config = SchedulerConfiguration()
+        config.batchSize = 4 // smaller than the reddit backlog in front of the mastodon post
+        let s = Scheduler(outbox: h.outbox, vault: h.vault, connectors: ["reddit": reddit, "mastodon": mastodon], configuration: config, clock: SystemPublishingClock())
+        let task = Task { await s.run() }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try await h.get(late.id).state != .published { try await Task.sleep(for: .milliseconds(5)) }
+        let redditDone = reddit.created.count
+        task.cancel()
+        await task.value
+        #expect(try await h.get(late.id).state == .published)
+        #expect(redditDone < 4, "the mastodon post waited for \(redditDone) reddit posts")
+    }
+
     @Test func backgroundLoopWakesForNewWork() async throws {
         let h = try Harness(clock: ManualPublishingClock(Date()))
         let m = try await h.connect("mastodon")
