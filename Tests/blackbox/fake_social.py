@@ -24,7 +24,7 @@ Endpoints (faithful to the documented APIs: status codes, JSON error bodies, rat
                          timestamp within 300 s; deduplicates on Idempotency-Key like a careful receiver (a repeat
                          answers the first id; `attempts` counts deliveries).
 Control:
-  POST /_control {"mode": "ok"|"503"|"429"|"html"|"noid"|"stall"|"expire", "count": n, "retry_after": s,
+  POST /_control {"mode": "ok"|"500"|"503"|"429"|"html"|"noid"|"stall"|"expire", "count": n, "retry_after": s,
                   "stall_seconds": s, "platform": "mastodon"|"bluesky"|"webhook"}
        the next n platform requests (of that platform, when given) misbehave: 503, 429 with Retry-After (and the
        platform's rate-limit headers), a 200 HTML page, a 200 JSON without id, or "stall" (handle the request, then
@@ -233,6 +233,8 @@ def make_handler(state, config):
             m = self.take_misbehaviour(platform) if platform else None
             if m:
                 mode = m["mode"]
+                if mode == "500":
+                    return self.send(500, {"error": "Internal Server Error"})
                 if mode == "503":
                     return self.send(503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
                                      "text/html")
@@ -275,7 +277,7 @@ def make_handler(state, config):
                 except ValueError:
                     return self.send(400, {"error": "body must be JSON"})
                 mode = req.get("mode", "ok")
-                if mode not in ("ok", "503", "429", "html", "noid", "stall", "expire"):
+                if mode not in ("ok", "500", "503", "429", "html", "noid", "stall", "expire"):
                     return self.send(400, {"error": f"unknown mode {mode!r}"})
                 with state.lock:
                     if mode == "ok":
