@@ -93,7 +93,7 @@ struct TextAnalysis {
         let japanese = mayHaveCJK && sentences.contains { $0.text.unicodeScalars.contains { (0x3040...0x30FF).contains($0.value) } }
         var ids: [String: Int] = [:]
         // Words repeat: each distinct token text is turned into term ids once (lowercasing, stop words, plurals).
-        var tokenTerms: [String: (ids: [Int], surface: String)] = [:]
+        var tokenTerms: [String: (ids: [Int], nounMarker: Bool, verbMarker: Bool)] = [:]
         var pairCounts: [Int64: (count: Int, first: Int)] = [:]
         var position = 0
         var unspacedLetters = 0
@@ -105,18 +105,19 @@ struct TextAnalysis {
             let hasURL = TextCleaning.containsURL(sentences[s].text)
             sentences[s].hasURL = hasURL
             let tokens = Tokenizer.tokens(hasURL ? TextCleaning.withoutURLs(sentences[s].text) : sentences[s].text)
-            var previousWord = ""   // the previous spaced token, lowercased, when only a space separated them
+            // Whether the previous token (with only a space between) marks a noun or a verb next.
+            var previousMarks = (noun: false, verb: false)
             for (t, token) in tokens.enumerated() {
-                // The markers are short ASCII words; longer or unspaced tokens are never one.
-                defer { previousWord = token.unspaced || token.text.utf8.count > 7 ? "" : token.text.lowercased() }
-                if token.afterBreak { previousWord = "" }
+                if token.afterBreak { previousMarks = (false, false) }
                 position += 1
                 letters += token.letterCount
                 if token.unspaced { unspacedLetters += token.letterCount }
                 words += token.unspaced ? max(1, token.letterCount / 2) : 1
                 let termIDs: [Int]
+                let marks: (noun: Bool, verb: Bool)
                 if let known = tokenTerms[token.text] {
                     termIDs = known.ids
+                    marks = (known.nounMarker, known.verbMarker)
                 } else {
                     var made: [Int] = []
                     for candidate in Tokenizer.termCandidates(token, japanese: japanese) {
@@ -132,10 +133,14 @@ struct TextAnalysis {
                             made.append(id)
                         }
                     }
-                    tokenTerms[token.text] = (made, token.text)
+                    // The markers are short ASCII words; longer or unspaced tokens are never one.
+                    let lower = token.unspaced || token.text.utf8.count > 7 ? "" : token.text.lowercased()
+                    marks = (Self.nounMarkers.contains(lower), Self.verbMarkers.contains(lower))
+                    tokenTerms[token.text] = (made, marks.noun, marks.verb)
                     termIDs = made
                 }
-                let nounMarker = Self.nounMarkers.contains(previousWord), verbMarker = Self.verbMarkers.contains(previousWord)
+                defer { previousMarks = marks }
+                let nounMarker = previousMarks.noun, verbMarker = previousMarks.verb
                 for id in termIDs {
                     terms[id].count += 1
                     if nounMarker { terms[id].afterNounMarker += 1 }
