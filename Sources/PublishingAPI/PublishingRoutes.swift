@@ -37,6 +37,7 @@ extension PublishingService {
         router.get("/api/v1/publications", read("Publications by due time (state, account, platform, content_id, from, to, limit, after).")) { try self.list($0) }
         router.get("/api/v1/publications/{id}", read("One publication with the history of its attempts.")) { try self.one($0) }
         router.delete("/api/v1/publications/{id}", write("Cancel a publication that is still pending.", json: false)) { try self.cancel($0) }
+        router.patch("/api/v1/publications/{id}", write("Move a pending publication to another time {at} (the calendar's drag to reschedule).")) { try self.reschedule($0) }
         router.post("/api/v1/publications/{id}/retry", write("Retry a failed publication now.", json: false)) { try self.retry($0) }
         router.post("/api/v1/publications/{id}/confirm", write("Confirm that an export bundle was uploaded by hand {post_id?, post_url?}.")) { try self.confirm($0) }
         router.get("/api/v1/analytics/best-times", read("Good posting times for a platform from your own metrics by hour of week (platform, time_zone), shrunk toward the platform's defaults when data is thin.")) { try self.bestTimes($0) }
@@ -247,6 +248,17 @@ extension PublishingService {
         let who = try writer(request)
         let id = try publicationID(request)
         let publication = try wait { try await self.outbox.cancel(id: id, creator: who.userID) }
+        return .json(PublishingJSON.publication(publication))
+    }
+
+    func reschedule(_ request: Request) throws -> Response {
+        let who = try writer(request)
+        let id = try publicationID(request)
+        let body = try object(request, allowed: ["at"])
+        guard case .string(let text)? = body["at"], let at = Self.parseInstant(text) else {
+            throw APIError.invalidField("at", "is required: an RFC 3339 time with an offset, such as 2026-12-24T09:00:00+01:00")
+        }
+        let publication = try wait { try await self.outbox.reschedule(id: id, creator: who.userID, at: at) }
         return .json(PublishingJSON.publication(publication))
     }
 
