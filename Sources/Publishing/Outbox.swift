@@ -170,6 +170,27 @@ public final class Outbox: Sendable {
         return p
     }
 
+    /// Moves a pending publication to another time (the calendar's drag to reschedule).
+    ///
+    /// - Throws: ``PublishingError/Code/timeInPast`` for a time more than ``pastGraceSeconds`` ago;
+    ///   ``PublishingError/Code/invalidState`` unless it is pending.
+    public func reschedule(id: Int64, creator: String, at: Date) async throws(PublishingError) -> Publication {
+        let nowDate = clock.now()
+        if at.timeIntervalSince(nowDate) < -pastGraceSeconds {
+            throw PublishingError(.timeInPast, "\(Self.rfc3339(at)) is in the past (now is \(Self.rfc3339(nowDate)))", field: "at")
+        }
+        let now = AccountVault.ms(nowDate), due = AccountVault.ms(at)
+        let p = try await transition(id: id, creator: creator, what: "rescheduling") { db, p in
+            guard p.state == .pending else {
+                throw PublishingError(.invalidState, "publication \(id) is \(p.state.rawValue); only pending publications can be moved", field: "id")
+            }
+            try db.execute(sql: "UPDATE publications SET due_at = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'", arguments: [due, due, now, id])
+        }
+        events?(PublishingEvent(type: "publication.scheduled", publication: p))
+        wakeHook.fire()
+        return p
+    }
+
     /// Puts a failed publication back in the queue, due now, with a fresh retry budget and the same idempotency key.
     public func retry(id: Int64, creator: String) async throws(PublishingError) -> Publication {
         let now = AccountVault.ms(clock.now())

@@ -39,7 +39,7 @@ public struct Publication: Sendable, Hashable, Codable {
     public var dueAt: Date
     /// When the scheduler will next act on it (a retry or a reconciliation), while pending or unconfirmed.
     public var nextAttemptAt: Date?
-    /// Attempts made so far (all of them, across manual retries).
+    /// Publish calls made so far (across manual retries; reconciliation look-ups are in the history only).
     public var attempts: Int
     /// The key sent with every attempt (stable for the publication's life).
     public var idempotencyKey: String

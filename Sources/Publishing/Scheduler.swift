@@ -261,6 +261,11 @@ public final class Scheduler: Sendable {
         if work.kind == .reconcile {
             do {
                 if let found = try await connector.find(post, credentials: credentials) {
+                    if !found.awaitingManual && found.partIDs.count < p.parts.count && found.partIDs.count > 0 {
+                        // Part of the thread is there: continue after it instead of starting again.
+                        return finish("found", .pending, next: clock.now(), message: "\(found.partIDs.count) of \(p.parts.count) parts found on the platform; continuing the thread",
+                                      partIDs: Self.merge(p.partIDs, found.partIDs), event: "publication.retrying")
+                    }
                     return finish("found", found.awaitingManual ? .awaitingManual : .published, post: found,
                                   event: found.awaitingManual ? "publication.awaiting_manual" : "publication.published")
                 }
@@ -297,11 +302,16 @@ public final class Scheduler: Sendable {
                               message: "the outcome is unknown (\(error.message)); checking the platform before any retry", partIDs: parts, event: "publication.unconfirmed")
             }
             if retryable {
+                let wait = policy.delay(afterAttempt: work.roundAttempts, retryAfterSeconds: error.retryAfterSeconds, jitter: jitter)
+                if error.kind == .unknownOutcome && wait > configuration.idempotencyWindowSeconds {
+                    // The platform will have forgotten the key by then: look the post up first instead.
+                    return finish("unknown_outcome", .unconfirmed, next: clock.now().addingTimeInterval(wait), error: error,
+                                  message: "the outcome is unknown (\(error.message)); checking the platform before any retry", partIDs: parts, event: "publication.unconfirmed")
+                }
                 if work.roundAttempts >= policy.maxAttempts {
                     return finish(error.kind.outcome, .failed, error: error, message: "gave up after \(work.roundAttempts) attempts; last error: \(error.message)",
                                   partIDs: parts, event: "publication.failed")
                 }
-                let wait = policy.delay(afterAttempt: work.roundAttempts, retryAfterSeconds: error.retryAfterSeconds, jitter: jitter)
                 return finish(error.kind.outcome, .pending, next: clock.now().addingTimeInterval(wait), error: error, partIDs: parts, event: "publication.retrying")
             }
             return finish(error.kind.outcome, .failed, error: error, partIDs: parts, event: "publication.failed")

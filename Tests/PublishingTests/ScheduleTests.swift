@@ -123,6 +123,22 @@ import Testing
         #expect(h.log.all.last == "publication.cancelled \(p.id)")
     }
 
+    @Test func rescheduleMovesOnlyPendingPublications() async throws {
+        let h = try Harness()
+        let m = try await h.connect("mastodon")
+        let p = try await h.scheduleNow(m)
+        let later = h.clock.now().addingTimeInterval(7200)
+        let moved = try await h.outbox.reschedule(id: p.id, creator: "u1", at: later)
+        #expect(moved.dueAt == later && moved.nextAttemptAt == later)
+        let fake = FakePlatform(platform: "mastodon", idempotent: true, clock: h.clock)
+        let s = h.scheduler([fake])
+        #expect(await s.runDue() == 0)
+        await expectError(.timeInPast, containing: "in the past") { _ = try await h.outbox.reschedule(id: p.id, creator: "u1", at: h.clock.now().addingTimeInterval(-120)) }
+        h.clock.set(later)
+        #expect(await s.runDue() == 1)
+        await expectError(.invalidState, containing: "only pending publications can be moved") { _ = try await h.outbox.reschedule(id: p.id, creator: "u1", at: later.addingTimeInterval(60)) }
+    }
+
     @Test func listFiltersAndPages() async throws {
         let h = try Harness()
         let m = try await h.connect("mastodon")

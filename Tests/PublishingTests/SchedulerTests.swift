@@ -169,6 +169,42 @@ import Testing
         #expect(fake.publishCalls == 2 && fake.findCalls == 1 && fake.created.count == 1)
     }
 
+    @Test func unknownOutcomeRetryLaterThanTheKeyWindowIsReconciledFirst() async throws {
+        let h = try Harness()
+        let m = try await h.connect("mastodon")
+        let p = try await h.scheduleNow(m)
+        // The platform asks for two hours; Mastodon keeps keys for one, so the retry must not rely on the key.
+        let fake = FakePlatform(platform: "mastodon", idempotent: true, script: [.postThenFail(ConnectorError(.unknownOutcome, "gateway timeout", status: 504, retryAfterSeconds: 7200))], clock: h.clock)
+        let s = h.scheduler([fake])
+        #expect(await s.runDue() == 1)
+        let q = try await h.get(p.id)
+        #expect(q.state == .unconfirmed && q.nextAttemptAt == h.clock.now().addingTimeInterval(7200))
+        h.clock.advance(by: 7200)
+        #expect(await s.runDue() == 1)
+        #expect(try await h.get(p.id).state == .published)
+        #expect(fake.publishCalls == 1 && fake.findCalls == 1 && fake.created.count == 1)
+    }
+
+    @Test func reconciliationFindingPartOfAThreadContinuesIt() async throws {
+        let h = try Harness()
+        let b = try await h.connect("bluesky")
+        let long = (1...60).map { "word\($0)" }.joined(separator: " ")
+        let p = try await h.scheduleNow(b, text: long, thread: true)
+        // The first part goes out, then the connection drops: the outcome is unknown and no part ids come back.
+        let fake = FakePlatform(platform: "bluesky", idempotent: false, script: [.fail(ConnectorError(.unknownOutcome, "reset"))], clock: h.clock)
+        fake.state.withLock { $0.created.append(.init(publicationID: String(p.id), key: p.idempotencyKey, text: p.parts[0], id: "bluesky-pre")) }
+        let s = h.scheduler([fake])
+        #expect(await s.runDue() == 1)
+        h.clock.set(try await h.get(p.id).nextAttemptAt!)
+        #expect(await s.runDue() == 1) // reconcile: finds part 1 only
+        let q = try await h.get(p.id)
+        #expect(q.state == .pending && q.partIDs == ["bluesky-pre"])
+        #expect(await s.runDue() == 1)
+        #expect(try await h.get(p.id).state == .published)
+        #expect(fake.created.map(\.text) == p.parts)
+        #expect(fake.resumeAfters.last == ["bluesky-pre"])
+    }
+
     @Test func partialThreadContinuesAfterCreatedParts() async throws {
         let h = try Harness()
         let b = try await h.connect("bluesky")
