@@ -82,6 +82,11 @@ def test_fresh_install_generates_title_hashtags_meta_and_x_post_from_a_pasted_ar
     assert "\n" not in cards["title"]["text"].strip()
     assert len(cards["social_post-x"]["text"]) <= 280
     assert text_of(browser, "#gen-message") == "All 4 generated."
+    # On a phone the panel and its results fit the screen's width (no sideways scrolling of the page).
+    browser.set_window_size(390, 844)
+    assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert browser.find_element(By.ID, "gen-quick").is_displayed()
+    browser.set_window_size(1200, 900)
 
     # The page shows what the server generated: the four newest jobs carry the same texts.
     jobs = requests.get(daemon.url + "/api/v1/jobs?limit=4", headers=session, timeout=10).json()["jobs"]
