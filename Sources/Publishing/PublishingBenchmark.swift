@@ -32,7 +32,8 @@ public enum PublishingBenchmark {
         public var spreadSeconds: Double
         /// Concurrent calls allowed to the fake platform.
         public var concurrency: Int
-        /// Where the database goes (a fresh temporary directory when nil; removed afterwards).
+        /// Where the benchmark's scratch directory is made (the system's temporary directory when nil). The run
+        /// uses a fresh subdirectory of its own, removed afterwards, so a data directory can be given safely.
         public var directory: String?
 
         /// A configuration; the defaults are the 10,000 publications due over 10 s.
@@ -75,9 +76,11 @@ public enum PublishingBenchmark {
 
     /// Runs the benchmark.
     public static func run(_ configuration: Configuration = Configuration()) async throws -> Result {
-        let dir = configuration.directory ?? (NSTemporaryDirectory() + "publishing-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        var parent = configuration.directory ?? NSTemporaryDirectory()
+        if !parent.hasSuffix("/") { parent += "/" }
+        let dir = parent + "publishing-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { if configuration.directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
 
         let writer = try PublishingDatabase.open(path: dir + "/publishing.sqlite")
         let vault = AccountVault(writer: writer, key: try VaultKey.loadOrCreate(directory: dir))
