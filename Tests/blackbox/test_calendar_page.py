@@ -1,0 +1,243 @@
+"""The admin page's Calendar section (publishing) in a real headless Chromium against the running daemon and the
+fake social server: a 400-character post previewed before any account exists (X over the limit with a thread
+offered, Mastodon within), connecting a Mastodon account through the form, scheduling a post a few seconds ahead
+and watching it turn published in the week view, the attempt history, and moving a scheduled post by keyboard
+and by drag."""
+import datetime
+
+import pytest
+import requests
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from test_browser import PASSWORD, admin, browser, sign_in, text_of  # noqa: F401  (fixtures used by name)
+from test_publishing import FakeSocial
+
+# 400 characters of plain words (no URL, no hashtag): 400 on X's weighted count and on Mastodon's.
+LONG = ("Community gardens are quietly changing how cities eat. In Lisbon a network of forty small plots now grows "
+        "vegetables for school kitchens, and the volunteers who tend them say the real harvest is social. Neighbours "
+        "who never spoke now trade seeds, recipes and tools. The council measured a drop in food waste across the "
+        "district and a rise in children who can name what they eat, and that pleased all.")
+assert len(LONG) == 400, len(LONG)
+
+
+def publishing_wired(daemon):
+    return daemon.get("/api/v1/platform-accounts").status_code != 404 and daemon.get("/api/v1/compose/preview").status_code != 404
+
+
+@pytest.fixture
+def session(daemon, admin):
+    """A bearer token for the admin the browser signs in as (to check through the API what the page did)."""
+    if admin is None or not publishing_wired(daemon):
+        pytest.skip("the daemon does not serve the accounts and publishing routes yet")
+    r = requests.post(daemon.url + "/api/v1/auth/login", json={"email": admin, "password": PASSWORD}, timeout=30)
+    assert r.status_code == 200, r.text
+    return {"Authorization": "Bearer " + r.json()["access_token"]}
+
+
+@pytest.fixture
+def social(tmp_path):
+    fake = FakeSocial(str(tmp_path / "social.jsonl"))
+    yield fake
+    fake.stop()
+
+
+def script_errors(browser):
+    """Console errors from scripts (the page's own 4xx answers are logged by Chromium as network lines, left out)."""
+    return [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and e.get("source") != "network"]
+
+
+def open_tab(browser, daemon, admin, tab):
+    sign_in(browser, daemon.url, admin, hash_path=f"/#/calendar/{tab}")
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.CSS_SELECTOR, "main h2").text == "Calendar")
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, f"calendar-tab-{tab}").get_attribute("aria-selected") == "true")
+
+
+def previews(browser):
+    """The preview cards, read in one script call: {platform: {fits, text, counts, offer}}."""
+    return browser.execute_script("""
+        const out = {};
+        for (const card of document.querySelectorAll('#compose-previews .pub-preview')) {
+            out[card.dataset.platform] = {
+                fits: card.dataset.fits, text: card.textContent,
+                counts: [...card.querySelectorAll('.pub-count')].map(p => p.textContent),
+                offer: !!card.querySelector('.pub-make-thread'),
+            };
+        }
+        return out;""")
+
+
+def set_input(browser, element_id, value):
+    browser.execute_script("""const e = document.getElementById(arguments[0]); e.value = arguments[1];
+        e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true}));""", element_id, value)
+
+
+def browser_local(browser, seconds_from_now):
+    """A datetime-local value `seconds_from_now` ahead in the browser's own zone."""
+    return browser.execute_script("""
+        const d = new Date(Date.now() + arguments[0] * 1000), p = n => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;""",
+                                  seconds_from_now)
+
+
+def chip_state(browser, publication_id):
+    return browser.execute_script("const c = document.querySelector(`#pub-week .pub-chip[data-id='${arguments[0]}']`); return c ? c.dataset.state + '|' + c.textContent : null",
+                                  str(publication_id))
+
+
+def find_chip(browser, publication_id):
+    """The chip of a future publication: in this week's view (arriving live), or else in a following week."""
+    for _ in range(3):
+        try:
+            return WebDriverWait(browser, 5).until(lambda b: b.find_element(By.CSS_SELECTOR, f"#pub-week .pub-chip[data-id='{publication_id}']"))
+        except TimeoutException:
+            browser.find_element(By.ID, "pub-next").click()
+    raise AssertionError(f"publication {publication_id} is not in the week view")
+
+
+def test_compose_previews_every_platform_before_any_account_is_connected(daemon, admin, session, browser):
+    open_tab(browser, daemon, admin, "compose")
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "compose-no-accounts").is_displayed())
+    browser.find_element(By.ID, "compose-text").send_keys(LONG)
+    browser.find_element(By.CSS_SELECTOR, "label[for=compose-platform-x]").click()
+    browser.find_element(By.CSS_SELECTOR, "label[for=compose-platform-mastodon]").click()
+    WebDriverWait(browser, 15).until(lambda b: set(previews(b)) == {"x", "mastodon"})
+    cards = previews(browser)
+    x, mastodon = cards["x"], cards["mastodon"]
+    # X: over the limit, in words (not colour only), with its count, and a thread offered.
+    assert x["fits"] == "false"
+    assert "Over the limit by 120 (400 / 280)" in x["text"], x["text"]
+    assert x["counts"] == ["400 / 280 — over by 120"], x["counts"]
+    assert "thread is available" in x["text"] and x["offer"]
+    # Mastodon: within its 500.
+    assert mastodon["fits"] == "true"
+    assert "Fits within the limit (400 / 500)" in mastodon["text"]
+    assert mastodon["counts"] == ["400 / 500 — within the limit"], mastodon["counts"]
+    assert not mastodon["offer"]
+    assert "Over the limit on X" in browser.find_element(By.ID, "compose-preview-status").text
+    # Taking the offer turns X into a numbered thread whose every part fits; Mastodon stays one post.
+    browser.find_element(By.CSS_SELECTOR, "[data-platform=x] .pub-make-thread").click()
+    WebDriverWait(browser, 15).until(lambda b: previews(b).get("x", {}).get("fits") == "true")
+    cards = previews(browser)
+    assert browser.find_element(By.ID, "compose-thread").is_selected()
+    assert len(cards["x"]["counts"]) >= 2 and "Fits as a thread of" in cards["x"]["text"]
+    for count in cards["x"]["counts"]:
+        used, limit = count.split(": ")[1].split(" — ")[0].split(" / ")
+        assert int(used) <= int(limit) == 280, count
+    assert cards["mastodon"]["counts"] == ["400 / 500 — within the limit"]
+    # Scheduling without an account says so next to the accounts, and creates nothing.
+    browser.find_element(By.ID, "compose-schedule").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "compose-accounts-error").is_displayed())
+    assert "connect one under Accounts" in browser.find_element(By.ID, "compose-accounts-error").text
+    assert requests.get(daemon.url + "/api/v1/publications", headers=session, timeout=10).json()["data"] == []
+    assert script_errors(browser) == []
+
+
+def test_connect_schedule_and_watch_it_publish_then_move_by_keyboard_and_drag(daemon, admin, session, browser, social):
+    open_tab(browser, daemon, admin, "accounts")
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "accounts-none").is_displayed())
+    Select(browser.find_element(By.ID, "connect-platform")).select_by_value("mastodon")
+    assert browser.find_element(By.ID, "connect-access_token").get_attribute("type") == "password"
+    browser.find_element(By.ID, "connect-label").send_keys("Garden news")
+    browser.find_element(By.ID, "connect-instance").send_keys(social.url)
+    # A wrong token: the platform's refusal is shown, nothing is connected, and the secret field is emptied.
+    browser.find_element(By.ID, "connect-access_token").send_keys("wrong-token")
+    browser.find_element(By.ID, "connect-submit").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "connect-credentials-error").is_displayed())
+    assert browser.find_element(By.ID, "connect-access_token").get_attribute("value") == ""
+    assert requests.get(daemon.url + "/api/v1/platform-accounts", headers=session, timeout=10).json()["data"] == []
+    browser.find_element(By.ID, "connect-access_token").send_keys("mastodon-token")
+    browser.find_element(By.ID, "connect-submit").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#accounts-table tr[data-platform=mastodon]"))
+    accounts = requests.get(daemon.url + "/api/v1/platform-accounts", headers=session, timeout=10).json()["data"]
+    assert [(a["platform"], a["label"]) for a in accounts] == [("mastodon", "Garden news")]
+    account = accounts[0]["id"]
+    assert "mastodon-token" not in browser.page_source
+
+    # Compose a short post to that account five seconds ahead.
+    browser.find_element(By.ID, "calendar-tab-compose").click()
+    box = WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, f"compose-account-{account}"))
+    browser.find_element(By.ID, "compose-text").send_keys("Seed swap on Saturday at the Lisbon garden")
+    browser.find_element(By.CSS_SELECTOR, f"label[for=compose-account-{account}]").click()
+    assert box.is_selected()
+    WebDriverWait(browser, 15).until(lambda b: previews(b).get("mastodon", {}).get("fits") == "true")
+    set_input(browser, "compose-at", browser_local(browser, 6))
+    browser.find_element(By.ID, "compose-schedule").click()
+    done = WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "compose-done"))
+    assert "Scheduled 1 post" in done.text and "Mastodon (Garden news)" in done.text
+    pubs = requests.get(daemon.url + "/api/v1/publications", headers=session, timeout=10).json()["data"]
+    assert len(pubs) == 1 and pubs[0]["account_id"] == account
+    pid = pubs[0]["id"]
+
+    # It shows in this week's calendar, then turns published without a reload (the event stream).
+    browser.find_element(By.ID, "compose-show").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "calendar-tab-calendar").get_attribute("aria-selected") == "true")
+    WebDriverWait(browser, 15).until(lambda b: chip_state(b, pid) is not None)
+    WebDriverWait(browser, 15).until(lambda b: text_of(b, "#pub-live") == "Live updates: on")
+    WebDriverWait(browser, 40).until(lambda b: (chip_state(b, pid) or "").startswith("published|"))
+    assert "Published" in chip_state(browser, pid) and "Mastodon" in chip_state(browser, pid)
+    posts = [p for p in social.stats()["posts"] if p["platform"] == "mastodon"]
+    assert len(posts) == 1 and posts[0]["text"].startswith("Seed swap on Saturday"), posts
+
+    # The detail panel: state, the post's URL, and the attempt history.
+    browser.find_element(By.CSS_SELECTOR, f"#pub-week .pub-chip[data-id='{pid}']").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "pub-detail").is_displayed() and b.find_elements(By.ID, "pub-attempts"))
+    assert browser.find_element(By.ID, "pub-detail-state").text == "Published"
+    assert browser.find_element(By.ID, "pub-detail-url").get_attribute("href").startswith(social.url)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#pub-attempts tbody tr")
+    assert len(rows) >= 1 and rows[-1].get_attribute("data-outcome") not in ("running", "")
+    assert not browser.find_elements(By.ID, "pub-move")  # a published post cannot be moved
+
+    # A second post tomorrow, moved by keyboard ("Move…") and then by dragging its chip to another day.
+    tomorrow = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    r = requests.post(daemon.url + "/api/v1/content", headers=session, timeout=10,
+                      json={"kind": "social_post", "title": "Compost", "body": "Compost workshop next week", "status": "ready"})
+    assert r.status_code == 201, r.text
+    r = requests.post(daemon.url + f"/api/v1/content/{r.json()['id']}/publish", headers=session, timeout=10,
+                      json={"targets": [{"account": account, "at": tomorrow.isoformat(timespec="seconds")}]})
+    assert r.status_code == 201, r.text
+    later = r.json()["data"][0]["id"]
+    browser.find_element(By.ID, "pub-detail-close").click()
+    chip = find_chip(browser, later)
+    assert chip.get_attribute("draggable") == "true"
+    chip.send_keys("\n")  # keyboard: Enter on the chip opens it
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "pub-move").is_displayed())
+    browser.find_element(By.ID, "pub-move").send_keys("\n")
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "pub-move-at").is_displayed())
+    target = browser_local(browser, 2 * 86400 + 3600)
+    set_input(browser, "pub-move-at", target)
+    browser.find_element(By.CSS_SELECTOR, "#pub-move-form button[type=submit]").click()
+    expected = browser.execute_script("return new Date(arguments[0]).toISOString()", target)
+
+    def due(pid_):
+        return requests.get(daemon.url + f"/api/v1/publications/{pid_}", headers=session, timeout=10).json()["due_at"]
+
+    WebDriverWait(browser, 15).until(lambda b: due(later)[:19] == expected[:19])
+    find_chip(browser, later)
+    # A past time is refused next to the field.
+    browser.find_element(By.ID, "pub-move").click()
+    set_input(browser, "pub-move-at", browser_local(browser, -3600))
+    browser.find_element(By.CSS_SELECTOR, "#pub-move-form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "pub-move-at-error").is_displayed())
+    assert due(later)[:19] == expected[:19]
+
+    # Drag: drop the chip on the same hour one day earlier (an HTML5 drag dispatched in the page).
+    browser.execute_script("""
+        const chip = document.querySelector(`.pub-chip[data-id='${arguments[0]}']`);
+        const cell = chip.closest('td');
+        const week = [...cell.closest('tr').querySelectorAll('td')];
+        const from = week.indexOf(cell);
+        const to = week[from > 0 ? from - 1 : from + 1];
+        const data = new DataTransfer();
+        chip.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: data}));
+        to.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: data}));
+        to.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: data}));
+        chip.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: data}));
+        window.__dropDay = to.dataset.day;""", str(later))
+    drop_day = browser.execute_script("return window.__dropDay")
+    WebDriverWait(browser, 15).until(lambda b: due(later)[:19] != expected[:19])
+    moved_local = browser.execute_script("""const d = new Date(arguments[0]), p = n => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;""", due(later))
+    assert moved_local.startswith(drop_day) and moved_local[10:] == target[10:], (moved_local, drop_day, target)
+    assert script_errors(browser) == []
