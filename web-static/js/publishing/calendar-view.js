@@ -154,6 +154,8 @@ export function createCalendar(hub) {
   }
 
   function draw() {
+    // Redrawing (a live event, a move) must not take the keyboard focus away from the chip it was on.
+    const focused = grid.contains(document.activeElement) ? document.activeElement.closest('.pub-chip')?.dataset.id : null;
     const days = byDay();
     const today = dayKey(new Date());
     if (view === 'week') {
@@ -203,6 +205,7 @@ export function createCalendar(hub) {
         el('thead', {}, el('tr', {}, names.map(name => el('th', { scope: 'col' }, name)))),
         body)));
     }
+    if (focused) grid.querySelector(`.pub-chip[data-id="${focused}"]`)?.focus();
     if (![...publications.values()].some(inRange)) {
       message.replaceChildren(el('p', { class: 'notice', id: 'pub-empty' }, 'Nothing scheduled or published in this period. Use Compose to schedule a post.'));
     } else if (message.querySelector('#pub-empty')) {
