@@ -1,3 +1,4 @@
+import CivilDate
 import Synchronization
 
 /// Generates UUIDv7 identifiers (RFC 9562): a 48-bit Unix time in milliseconds, then random bits, so ids

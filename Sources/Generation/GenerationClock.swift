@@ -1,3 +1,4 @@
+import CivilDate
 import Glibc
 
 /// Time as the orchestrator sees it: a monotonic reading for cooldowns and a wall-clock reading for the budget day.
@@ -35,21 +36,5 @@ public struct GenerationClock: Sendable {
     public func day() -> String { GenerationClock.day(unixSeconds: unixSeconds()) }
 
     /// The UTC calendar day of a Unix time, `"2026-12-01"` (proleptic Gregorian, days-from-civil inverse).
-    public static func day(unixSeconds: Int64) -> String {
-        let days = unixSeconds >= 0 ? unixSeconds / 86_400 : (unixSeconds - 86_399) / 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
-    }
+    public static func day(unixSeconds: Int64) -> String { CivilDate.day(unixSeconds: unixSeconds) }
 }

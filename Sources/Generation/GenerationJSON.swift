@@ -1,3 +1,4 @@
+import OrderedJSON
 import Writing
 
 /// JSON forms of generation requests and records, so the API layer and the content store use one spelling

@@ -1,3 +1,4 @@
+import OrderedJSON
 import Glibc
 import Synchronization
 import Writing

@@ -1,3 +1,4 @@
+import OrderedJSON
 import HTTPClient
 
 /// One client for every OpenAI-compatible Chat Completions server: Ollama, llama.cpp server, vLLM, DeepSeek, OpenAI.

@@ -1,3 +1,4 @@
+import CivilDate
 import Content
 import FoundationEssentials
 import Glibc
@@ -253,24 +254,11 @@ public final class JobStore: Sendable {
     }
 }
 
-/// RFC 3339 UTC timestamps and UTC day keys.
-public enum Timestamps {
+/// RFC 3339 UTC timestamps and UTC day keys for jobs and spend.
+enum Timestamps {
     /// Now, to the millisecond: `2026-12-01T22:30:00.123Z`.
-    public static func now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = ts.tv_sec
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        let millis = Int(ts.tv_nsec) / 1_000_000
-        return String(format4(Int(parts.tm_year) + 1900)) + "-" + two(Int(parts.tm_mon) + 1) + "-" + two(Int(parts.tm_mday)) + "T"
-            + two(Int(parts.tm_hour)) + ":" + two(Int(parts.tm_min)) + ":" + two(Int(parts.tm_sec)) + "." + three(millis) + "Z"
-    }
+    static func now() -> String { Timestamp.format(milliseconds: WallClock.epochMilliseconds()) }
 
     /// Today's UTC day, `YYYY-MM-DD`.
-    public static func today() -> String { String(now().prefix(10)) }
-
-    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    private static func three(_ n: Int) -> String { n < 10 ? "00\(n)" : n < 100 ? "0\(n)" : "\(n)" }
-    private static func format4(_ n: Int) -> String { String(n) }
+    static func today() -> String { CivilDate.day(unixSeconds: WallClock.epochMilliseconds() / 1000) }
 }

@@ -1,3 +1,4 @@
+import OrderedJSON
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -43,11 +44,11 @@ public struct PlatformCatalog: Sendable {
         guard bytes.count <= maxFileBytes else {
             throw PlatformCatalogError(.fileTooLarge, "the catalog is \(bytes.count) bytes; the limit is \(maxFileBytes) bytes")
         }
-        let root: JSONValue
+        let root: JSONText
         do {
-            root = try JSONParser.parse(bytes)
+            root = try JSONText.parse(bytes, rejectingDuplicateKeys: true)
         } catch {
-            throw PlatformCatalogError(.malformedJSON, "the catalog is not valid JSON: \(error.message) at line \(error.line), column \(error.column)")
+            throw PlatformCatalogError(.malformedJSON, "the catalog is not valid JSON: \(error.reason) at line \(error.line), column \(error.column)")
         }
         let reader = FieldReader()
         return try reader.catalog(root)
@@ -142,11 +143,11 @@ private struct FieldReader {
         "rate_limit", "threads", "best_times", "ai_disclosure", "manual_upload", "source",
     ]
 
-    func catalog(_ root: JSONValue) throws(Failure) -> PlatformCatalog {
+    func catalog(_ root: JSONText) throws(Failure) -> PlatformCatalog {
         guard case .object = root else { throw invalid("the catalog", "must be a JSON object", root) }
         try onlyKeys(root, ["version", "platforms", "note"], at: "the catalog")
         guard let version = root["version"] else { throw missing("version") }
-        guard case .int(1) = version else {
+        guard case .number("1") = version else {
             throw PlatformCatalogError(.unsupportedVersion, "version must be 1, found \(show(version))", field: "version")
         }
         guard let list = root["platforms"] else { throw missing("platforms") }
@@ -166,7 +167,7 @@ private struct FieldReader {
         return PlatformCatalog(profiles: profiles)
     }
 
-    func profile(_ value: JSONValue, at path: String) throws(Failure) -> PlatformProfile {
+    func profile(_ value: JSONText, at path: String) throws(Failure) -> PlatformProfile {
         guard case .object = value else { throw invalid(path, "must be an object", value) }
         try onlyKeys(value, Self.profileKeys, at: path)
         let id = try string(value, "id", at: path)
@@ -265,12 +266,12 @@ private struct FieldReader {
     /// The largest limit accepted anywhere; guards arithmetic on absurd values.
     private static let maxLimit = 100_000_000
 
-    private func field(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> JSONValue {
+    private func field(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> JSONText {
         guard let value = object[key] else { throw missing("\(path).\(key)") }
         return value
     }
 
-    private func string(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> String {
+    private func string(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> String {
         let value = try field(object, key, at: path)
         guard case .string(let text) = value, !text.isEmpty, text.count <= 200 else {
             throw invalid("\(path).\(key)", "must be a non-empty string of at most 200 characters", value)
@@ -278,57 +279,57 @@ private struct FieldReader {
         return text
     }
 
-    private func object(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> JSONValue {
+    private func object(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> JSONText {
         let value = try field(object, key, at: path)
         guard case .object = value else { throw invalid("\(path).\(key)", "must be an object", value) }
         return value
     }
 
-    private func bool(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> Bool {
+    private func bool(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> Bool {
         let value = try field(object, key, at: path)
         guard case .bool(let flag) = value else { throw invalid("\(path).\(key)", "must be true or false", value) }
         return flag
     }
 
-    private func optionalBool(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> Bool? {
+    private func optionalBool(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> Bool? {
         guard let value = object[key], !isNull(value) else { return nil }
         guard case .bool(let flag) = value else { throw invalid("\(path).\(key)", "must be true or false", value) }
         return flag
     }
 
-    private func int(_ object: JSONValue, _ key: String, in range: ClosedRange<Int>, at path: String) throws(Failure) -> Int {
+    private func int(_ object: JSONText, _ key: String, in range: ClosedRange<Int>, at path: String) throws(Failure) -> Int {
         let value = try field(object, key, at: path)
-        guard case .int(let n) = value, range.contains(n) else {
+        guard let n = value.intValue, range.contains(n) else {
             throw invalid("\(path).\(key)", "must be an integer from \(range.lowerBound) to \(range.upperBound)", value)
         }
         return n
     }
 
-    private func positive(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> Int {
+    private func positive(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> Int {
         let value = try field(object, key, at: path)
-        guard case .int(let n) = value, n > 0, n <= Self.maxLimit else {
+        guard let n = value.intValue, n > 0, n <= Self.maxLimit else {
             throw invalid("\(path).\(key)", "must be a positive integer (at most \(Self.maxLimit))", value)
         }
         return n
     }
 
-    private func nonNegative(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> Int {
+    private func nonNegative(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> Int {
         let value = try field(object, key, at: path)
-        guard case .int(let n) = value, n >= 0, n <= Self.maxLimit else {
+        guard let n = value.intValue, n >= 0, n <= Self.maxLimit else {
             throw invalid("\(path).\(key)", "must be an integer of 0 or more (at most \(Self.maxLimit))", value)
         }
         return n
     }
 
-    private func optionalPositive(_ object: JSONValue, _ key: String, at path: String) throws(Failure) -> Int? {
+    private func optionalPositive(_ object: JSONText, _ key: String, at path: String) throws(Failure) -> Int? {
         guard let value = object[key], !isNull(value) else { return nil }
-        guard case .int(let n) = value, n > 0, n <= Self.maxLimit else {
+        guard let n = value.intValue, n > 0, n <= Self.maxLimit else {
             throw invalid("\(path).\(key)", "must be null or a positive integer (at most \(Self.maxLimit))", value)
         }
         return n
     }
 
-    private func onlyKeys(_ object: JSONValue, _ allowed: Set<String>, at path: String) throws(Failure) {
+    private func onlyKeys(_ object: JSONText, _ allowed: Set<String>, at path: String) throws(Failure) {
         guard case .object(let members) = object else { return }
         for member in members where !allowed.contains(member.key) {
             let key = String(member.key.prefix(40))
@@ -337,7 +338,7 @@ private struct FieldReader {
         }
     }
 
-    private func isNull(_ value: JSONValue) -> Bool {
+    private func isNull(_ value: JSONText) -> Bool {
         if case .null = value { return true }
         return false
     }
@@ -346,14 +347,13 @@ private struct FieldReader {
         PlatformCatalogError(.invalidField, "\(path) is missing", field: path)
     }
 
-    private func invalid(_ path: String, _ requirement: String, _ found: JSONValue) -> Failure {
+    private func invalid(_ path: String, _ requirement: String, _ found: JSONText) -> Failure {
         PlatformCatalogError(.invalidField, "\(path) \(requirement), found \(show(found))", field: path)
     }
 
-    private func show(_ value: JSONValue) -> String {
+    private func show(_ value: JSONText) -> String {
         switch value {
-        case .int(let n): "\(n)"
-        case .double(let d): "\(d)"
+        case .number(let literal): literal
         case .bool(let b): "\(b)"
         case .null: "null"
         case .string(let s): "\"\(s.prefix(40))\"" + (s.count > 40 ? "…" : "")

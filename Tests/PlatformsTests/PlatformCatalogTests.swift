@@ -122,7 +122,7 @@ struct PlatformCatalogTests {
         (#"{"version": 1, "platforms": []}"#, "invalid_field", "platforms must list at least one platform"),
         (#"{"version": 1, "platforms": [42]}"#, "invalid_field", "platforms[0] must be an object, found 42"),
         (#"{"version": 1, "version": 1, "platforms": []}"#, "malformed_json", "duplicate key \"version\""),
-        (String(repeating: "[", count: 100_000), "malformed_json", "nesting deeper than 32 levels"),
+        (String(repeating: "[", count: 100_000), "malformed_json", "nested deeper than"),
         ("{\"version\": 1, \"platforms\": [\"\\ud800\"]}", "malformed_json", "unpaired surrogate"),
     ])
     func hostileDocuments(_ json: String, _ code: String, _ fragment: String) throws {

@@ -2,9 +2,10 @@
 ///
 /// Prices must be read as exact decimals (`0.0002` is 200 micro-units, not the nearest binary fraction), so
 /// numbers stay text until the reader decides what they are. Objects keep their members in order, which lets the
-/// registry reject a duplicated key instead of silently taking the last one. Internal: the model registry and the
-/// OpenAI-compatible provider are its only users.
-enum JSONText: Sendable, Equatable {
+/// registry reject a duplicated key instead of silently taking the last one. The model registry and the
+/// OpenAI-compatible provider read model files and completions with it; the platform catalog reads
+/// `data/platforms.json` with it.
+public enum JSONText: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number's literal text, validated against the JSON grammar (`-0.5e3`).
@@ -13,7 +14,8 @@ enum JSONText: Sendable, Equatable {
     case array([JSONText])
     case object([(key: String, value: JSONText)])
 
-    static func == (lhs: JSONText, rhs: JSONText) -> Bool {
+    /// Structural equality (members compared in order).
+    public static func == (lhs: JSONText, rhs: JSONText) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -26,16 +28,16 @@ enum JSONText: Sendable, Equatable {
     }
 
     /// The first member named `key` when this is an object.
-    subscript(key: String) -> JSONText? {
+    public subscript(key: String) -> JSONText? {
         if case .object(let members) = self { return members.first { $0.key == key }?.value }
         return nil
     }
 
     /// The string value, or nil.
-    var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
 
     /// An integer value written without fraction or exponent, or nil.
-    var intValue: Int? {
+    public var intValue: Int? {
         switch self {
         case .number(let literal): Int(literal)
         default: nil
@@ -43,7 +45,7 @@ enum JSONText: Sendable, Equatable {
     }
 
     /// A short name of the JSON type, for error messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -55,12 +57,14 @@ enum JSONText: Sendable, Equatable {
     }
 
     /// Deepest nesting accepted; deeper input is an error, never a stack overflow.
-    static let maximumDepth = 64
+    public static let maximumDepth = 64
 
-    /// Parses a complete JSON text (RFC 8259); the error names the byte offset and what was wrong.
-    static func parse(_ bytes: [UInt8]) throws(JSONTextError) -> JSONText {
+    /// Parses a complete JSON text (RFC 8259); the error names the line, column and what was wrong.
+    /// With `rejectingDuplicateKeys`, an object naming a member twice is an error.
+    public static func parse(_ bytes: [UInt8], rejectingDuplicateKeys: Bool = false) throws(JSONTextError) -> JSONText {
         try bytes.withUnsafeBufferPointer { buffer throws(JSONTextError) in
             var reader = JSONTextReader(bytes: buffer)
+            reader.rejectDuplicates = rejectingDuplicateKeys
             reader.skipWhitespace()
             let value = try reader.value(depth: 0)
             reader.skipWhitespace()
@@ -70,7 +74,7 @@ enum JSONText: Sendable, Equatable {
     }
 
     /// The compact JSON text of this value (members in their stored order).
-    func serialized() -> [UInt8] {
+    public func serialized() -> [UInt8] {
         var out: [UInt8] = []
         write(into: &out)
         return out
@@ -102,7 +106,7 @@ enum JSONText: Sendable, Equatable {
     }
 
     /// Appends `s` as a JSON string literal; every control character is escaped.
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in s.utf8 {
             switch byte {
@@ -122,21 +126,34 @@ enum JSONText: Sendable, Equatable {
 }
 
 /// Where and why a JSON text failed to parse.
-struct JSONTextError: Error, Sendable, CustomStringConvertible {
+public struct JSONTextError: Error, Sendable, CustomStringConvertible {
     /// 0-based byte offset of the offending byte.
-    var offset: Int
+    public var offset: Int
+    /// 1-based line of the offending byte.
+    public var line: Int
+    /// 1-based column (in bytes) of the offending byte.
+    public var column: Int
     /// What was wrong.
-    var reason: String
-    var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    public var reason: String
+    /// `invalid JSON at line L, column C (byte N): reason`.
+    public var description: String { "invalid JSON at line \(line), column \(column) (byte \(offset)): \(reason)" }
 }
 
 private struct JSONTextReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    var rejectDuplicates = false
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-    func error(_ reason: String) -> JSONTextError { JSONTextError(offset: index, reason: reason) }
+    func error(_ reason: String) -> JSONTextError {
+        var line = 1, lineStart = 0
+        for i in 0..<min(index, bytes.count) where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        return JSONTextError(offset: index, line: line, column: index - lineStart + 1, reason: reason)
+    }
 
     mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
@@ -173,7 +190,12 @@ private struct JSONTextReader {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
+            let keyStart = index
             let key = try string()
+            if rejectDuplicates, members.contains(where: { $0.key == key }) {
+                index = keyStart
+                throw error("duplicate key \"\(key.prefix(40))\"")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1

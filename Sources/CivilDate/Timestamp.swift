@@ -20,14 +20,14 @@ public enum WallClock {
 /// as text.
 public enum Timestamp {
     /// The earliest and latest instants accepted (years 1970 to 9999).
-    static let range: ClosedRange<Int64> = 0...253_402_300_799_999
+    public static let range: ClosedRange<Int64> = 0...253_402_300_799_999
 
     /// `2026-12-01T18:59:58.123Z` for a Unix time in milliseconds.
     public static func format(milliseconds: Int64) -> String {
         let ms = min(max(milliseconds, range.lowerBound), range.upperBound)
         let days = ms / 86_400_000
         let rest = ms % 86_400_000
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = CivilDate.date(days: days)
         func pad(_ n: Int64, _ width: Int) -> String {
             let s = String(n)
             return String(repeating: "0", count: max(0, width - s.count)) + s
@@ -53,7 +53,7 @@ public enum Timestamp {
               let day = number(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
               let hour = number(11, 2), b[13] == UInt8(ascii: ":"), let minute = number(14, 2), b[16] == UInt8(ascii: ":"),
               let second = number(17, 2) else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month),
               hour <= 23, minute <= 59, second <= 60 else { return nil }
         var i = 19
         var milli: Int64 = 0
@@ -83,40 +83,9 @@ public enum Timestamp {
         }
         guard i == b.count else { return nil }
         let leap = second == 60 ? Int64(1) : 0  // a leap second is read as the last millisecond of the minute
-        let ms = days(fromCivil: year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000
+        let ms = CivilDate.days(year: year, month: month, day: day) * 86_400_000 + hour * 3_600_000 + minute * 60_000
             + (second - leap) * 1000 + (leap == 1 ? 999 : milli) - offset
         guard range.contains(ms) else { return nil }
         return ms
-    }
-
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
