@@ -166,8 +166,12 @@ def test_editor_creates_finds_edits_and_deletes_content_and_shows_field_errors(d
     WebDriverWait(browser, 15).until(lambda b: rows(b) == [item_id])
 
     # Edit: publish it; published content can only be archived, and the refusal shows next to Status.
+    # Close the editor still showing the new item, then open it again from its row.
+    browser.find_element(By.ID, "content-close").click()
+    assert not browser.find_element(By.ID, "content-editor").is_displayed()
     browser.find_element(By.CSS_SELECTOR, f"#content-table tr[data-id='{item_id}'] button").click()
-    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "content-title").get_attribute("value") == "Quetzal sighting guide")
+    WebDriverWait(browser, 15).until(lambda b: b.execute_script(
+        "const e = document.getElementById('content-editor'); return !e.hidden && document.getElementById('content-title')?.value") == "Quetzal sighting guide")
     Select(browser.find_element(By.ID, "content-status")).select_by_value("published")
     browser.find_element(By.ID, "content-save").click()
     WebDriverWait(browser, 15).until(lambda b: (text_of(b, "#content-editor-message") or "").startswith("Saved"))

@@ -63,7 +63,7 @@ export default {
     show(panels[decoded] ? decoded : target ? 'library' : 'generate');
 
     let connected = false;
-    subscribe({
+    const close = subscribe({
       types: ['job.updated', 'content.generated', 'content.created', 'content.updated', 'content.deleted', 'metrics.changed'],
       alive,
       onState: state => {
@@ -77,6 +77,12 @@ export default {
         else if (type === 'metrics.changed') library.metricsChanged(data?.content_ids);
       },
     });
+
+    // Leaving the section (or signing out) replaces main's children: close the stream at once rather than at its
+    // next keep-alive.
+    const leave = () => setTimeout(() => { if (!alive()) { close(); window.removeEventListener('hashchange', leave); } }, 0);
+    window.addEventListener('hashchange', leave);
+    new MutationObserver((_, observer) => { if (!alive()) { close(); observer.disconnect(); } }).observe(main, { childList: true });
 
     await Promise.all([library.load(), jobs.load()]);
     if (target && !panels[decoded]) await library.open(decoded);
