@@ -241,3 +241,59 @@ def test_connect_schedule_and_watch_it_publish_then_move_by_keyboard_and_drag(da
         return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;""", due(later))
     assert moved_local.startswith(drop_day) and moved_local[10:] == target[10:], (moved_local, drop_day, target)
     assert script_errors(browser) == []
+
+
+def test_a_failed_post_shows_its_reason_and_history_then_retry_publishes_it_and_cancel_asks_first(daemon, admin, session, browser, social):
+    r = requests.post(daemon.url + "/api/v1/platform-accounts", headers=session, timeout=30,
+                      json={"platform": "mastodon", "label": "Garden news", "credentials": {"instance": social.url, "access_token": "mastodon-token"}})
+    assert r.status_code == 201, r.text
+    account = r.json()["id"]
+    open_tab(browser, daemon, admin, "calendar")
+    WebDriverWait(browser, 15).until(lambda b: text_of(b, "#pub-live") == "Live updates: on")
+    ids = []
+    for text, seconds in [("Plot tour this Sunday", 2), ("Rainwater talk next month", 3 * 86400)]:
+        r = requests.post(daemon.url + "/api/v1/content", headers=session, timeout=10,
+                          json={"kind": "social_post", "title": text, "body": text, "status": "ready"})
+        assert r.status_code == 201, r.text
+        at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).isoformat(timespec="seconds")
+        if seconds == 2:
+            social.control(mode="html", count=1, platform="mastodon")  # the platform answers a 200 HTML page once
+        r = requests.post(daemon.url + f"/api/v1/content/{r.json()['id']}/publish", headers=session, timeout=10,
+                          json={"targets": [{"account": account, "at": at}]})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["data"][0]["id"])
+    failing, later = ids
+
+    # The first fails: the chip says so live, and its panel gives the reason, the attempt and a Retry button.
+    WebDriverWait(browser, 40).until(lambda b: (chip_state(b, failing) or "").startswith("failed|"))
+    assert "Failed" in chip_state(browser, failing)
+    browser.find_element(By.CSS_SELECTOR, f"#pub-week .pub-chip[data-id='{failing}']").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "pub-detail-reason") and b.find_elements(By.ID, "pub-attempts"))
+    assert "html" in browser.find_element(By.ID, "pub-detail-reason").text.lower()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#pub-attempts tbody tr")
+    assert len(rows) == 1 and "html" in rows[0].text.lower(), [row.text for row in rows]
+    assert not browser.find_elements(By.ID, "pub-cancel") and not browser.find_elements(By.ID, "pub-move")
+    browser.find_element(By.ID, "pub-retry").click()
+    WebDriverWait(browser, 40).until(lambda b: (chip_state(b, failing) or "").startswith("published|"))
+    WebDriverWait(browser, 15).until(lambda b: text_of(b, "#pub-detail-state") == "Published"
+                                     and len(b.find_elements(By.CSS_SELECTOR, "#pub-attempts tbody tr")) == 2)
+    posts = [p for p in social.stats()["posts"] if p["platform"] == "mastodon"]
+    assert [p["text"] for p in posts] == ["Plot tour this Sunday"], posts
+
+    # The later one is cancelled only after saying yes; "Keep it" leaves it scheduled.
+    browser.find_element(By.ID, "pub-detail-close").click()
+    find_chip(browser, later).click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "pub-cancel").is_displayed())
+    browser.find_element(By.ID, "pub-cancel").click()
+    keep = browser.find_element(By.ID, "pub-cancel-no")
+    assert keep.text == "Keep it" and browser.switch_to.active_element.get_attribute("id") == "pub-cancel-yes"
+    keep.click()
+    assert browser.switch_to.active_element.get_attribute("id") == "pub-cancel"
+    state = lambda: requests.get(daemon.url + f"/api/v1/publications/{later}", headers=session, timeout=10).json()["state"]
+    assert state() == "pending"
+    browser.find_element(By.ID, "pub-cancel").click()
+    browser.find_element(By.ID, "pub-cancel-yes").click()
+    WebDriverWait(browser, 15).until(lambda b: text_of(b, "#pub-detail-state") == "Cancelled")
+    assert state() == "cancelled"
+    assert (chip_state(browser, later) or "").startswith("cancelled|")
+    assert script_errors(browser) == []

@@ -230,6 +230,8 @@ export function createCalendar(hub) {
   /** Adds or replaces a publication (from an event or an answer) and redraws; refreshes the open detail. */
   function upsert(p) {
     if (!p || p.id === undefined) return;
+    const known = publications.get(p.id);
+    if (known?.updated_at && p.updated_at && new Date(p.updated_at) < new Date(known.updated_at)) return; // an older copy
     publications.set(p.id, p);
     draw();
     if (openID === p.id) open(p.id, false);
@@ -247,7 +249,10 @@ export function createCalendar(hub) {
       return;
     }
     if (openID !== id) return;
-    publications.set(p.id, { ...publications.get(p.id), ...p });
+    // The fresh copy wins over whatever an action's answer or an event left (they can arrive in either order).
+    const { attempt_history: _history, ...fresh } = p;
+    publications.set(p.id, fresh);
+    draw();
     renderDetail(p);
     if (focus) detail.querySelector('h3').focus();
   }
@@ -288,8 +293,7 @@ export function createCalendar(hub) {
       for (const b of actions.querySelectorAll('button')) b.disabled = true;
       try {
         const updated = await run();
-        if (updated) publications.set(updated.id, updated);
-        draw();
+        if (updated) upsert(updated);
         hub.announce(label);
         await open(p.id, false);
         detail.querySelector('#pub-detail-message')?.replaceChildren(el('p', { class: 'notice' }, label));
@@ -324,7 +328,7 @@ export function createCalendar(hub) {
         extra.replaceChildren(el('div', { class: 'cs-actions pub-confirm', role: 'group', 'aria-label': 'Confirm cancelling' },
           el('span', {}, 'Cancel this post? It will not be published.'),
           el('button', { type: 'button', class: 'cs-danger', id: 'pub-cancel-yes', onclick: () => act('Post cancelled.', () => api(`/api/v1/publications/${p.id}`, { method: 'DELETE' })) }, 'Yes, cancel it'),
-          el('button', { type: 'button', onclick: () => { extra.replaceChildren(); actions.querySelector('#pub-cancel').focus(); } }, 'Keep it')));
+          el('button', { type: 'button', id: 'pub-cancel-no', onclick: () => { extra.replaceChildren(); actions.querySelector('#pub-cancel').focus(); } }, 'Keep it')));
         extra.querySelector('#pub-cancel-yes').focus();
       } }, 'Cancel post…'));
     }
