@@ -42,7 +42,7 @@ public final class PublishingService: Sendable {
         self.logger = logger
     }
 
-    /// Opens `publishing.sqlite3` and the vault key (`publishing.key`, mode 0600) in `dataDirectory`.
+    /// Opens `publishing.sqlite3` and the vault key (`publishing-credentials.key`, mode 0600) in `dataDirectory`.
     /// - Parameters:
     ///   - connectors: the platform connectors (default: Mastodon, Bluesky, webhook and export bundles under `<data>/exports`).
     ///   - publish: event bus hook `(type, payload, audience user id)` for `publication.*`.
