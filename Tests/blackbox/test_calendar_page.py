@@ -162,6 +162,13 @@ def test_connect_schedule_and_watch_it_publish_then_move_by_keyboard_and_drag(da
     browser.find_element(By.CSS_SELECTOR, f"label[for=compose-account-{account}]").click()
     assert box.is_selected()
     WebDriverWait(browser, 15).until(lambda b: previews(b).get("mastodon", {}).get("fits") == "true")
+    # A time in the past: the daemon's refusal (targets[0].at) shows next to the time field, and nothing is scheduled.
+    set_input(browser, "compose-at", browser_local(browser, -600))
+    browser.find_element(By.ID, "compose-schedule").click()
+    error = WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "compose-at-error") if b.find_element(By.ID, "compose-at-error").is_displayed() else None)
+    assert "past" in error.text.lower(), error.text
+    assert browser.find_element(By.ID, "compose-at").get_attribute("aria-invalid") == "true"
+    assert requests.get(daemon.url + "/api/v1/publications", headers=session, timeout=10).json()["data"] == []
     set_input(browser, "compose-at", browser_local(browser, 6))
     browser.find_element(By.ID, "compose-schedule").click()
     done = WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "compose-done"))
@@ -296,4 +303,14 @@ def test_a_failed_post_shows_its_reason_and_history_then_retry_publishes_it_and_
     WebDriverWait(browser, 15).until(lambda b: text_of(b, "#pub-detail-state") == "Cancelled")
     assert state() == "cancelled"
     assert (chip_state(browser, later) or "").startswith("cancelled|")
+
+    # Disconnecting asks first, too.
+    browser.find_element(By.ID, "calendar-tab-accounts").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.CSS_SELECTOR, f"[data-disconnect='{account}']").is_displayed())
+    browser.find_element(By.CSS_SELECTOR, f"[data-disconnect='{account}']").click()
+    WebDriverWait(browser, 5).until(lambda b: b.find_element(By.CSS_SELECTOR, f"[data-confirm='{account}']").is_displayed())
+    assert len(requests.get(daemon.url + "/api/v1/platform-accounts", headers=session, timeout=10).json()["data"]) == 1
+    browser.find_element(By.CSS_SELECTOR, f"[data-confirm='{account}']").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "accounts-none").is_displayed())
+    assert requests.get(daemon.url + "/api/v1/platform-accounts", headers=session, timeout=10).json()["data"] == []
     assert script_errors(browser) == []
