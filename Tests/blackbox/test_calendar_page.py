@@ -97,6 +97,10 @@ def find_chip(browser, publication_id):
 
 
 def test_compose_previews_every_platform_before_any_account_is_connected(daemon, admin, session, browser):
+    r = requests.post(daemon.url + "/api/v1/content", headers=session, timeout=10,
+                      json={"kind": "social_post", "title": "Seed swap", "body": "Seed swap on Saturday, bring jars", "status": "ready"})
+    assert r.status_code == 201, r.text
+    item = r.json()["id"]
     open_tab(browser, daemon, admin, "compose")
     WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "compose-no-accounts").is_displayed())
     browser.find_element(By.ID, "compose-text").send_keys(LONG)
@@ -131,6 +135,11 @@ def test_compose_previews_every_platform_before_any_account_is_connected(daemon,
     WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "compose-accounts-error").is_displayed())
     assert "connect one under Accounts" in browser.find_element(By.ID, "compose-accounts-error").text
     assert requests.get(daemon.url + "/api/v1/publications", headers=session, timeout=10).json()["data"] == []
+    # Picking a stored content item previews its text as stored (read-only here).
+    Select(browser.find_element(By.ID, "compose-content")).select_by_value(item)
+    text = browser.find_element(By.ID, "compose-text")
+    assert text.get_attribute("value") == "Seed swap on Saturday, bring jars" and text.get_attribute("readonly") is not None
+    WebDriverWait(browser, 15).until(lambda b: previews(b).get("x", {}).get("counts") == ["33 / 280 — within the limit"])
     assert script_errors(browser) == []
 
 

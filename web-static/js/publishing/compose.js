@@ -137,10 +137,20 @@ export function createCompose(hub) {
     pickerChanged(false);
   }
 
-  function pickerChanged(fill = true) {
+  // List items carry an excerpt, not the body: the full item is fetched once when picked.
+  async function pickerChanged(fill = true) {
     const item = chosenItem();
     text.readOnly = Boolean(item);
-    if (item && fill) text.value = itemText(item);
+    if (item && fill) {
+      if (item.body === undefined) {
+        try { Object.assign(item, await api(`/api/v1/content/${encodeURIComponent(item.id)}`)); } catch (error) {
+          message.replaceChildren(errorText(`Could not load that content item: ${error.message}`));
+          return;
+        }
+        if (chosenItem() !== item) return;
+      }
+      text.value = itemText(item);
+    }
     schedulePreview();
   }
 
