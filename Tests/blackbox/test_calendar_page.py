@@ -313,6 +313,22 @@ def test_a_failed_post_shows_its_reason_and_history_then_retry_publishes_it_and_
     assert state() == "cancelled"
     assert (chip_state(browser, later) or "").startswith("cancelled|")
 
+    # "Next good slot": the ranked times are shown, and the post is scheduled at a future slot the daemon picks.
+    browser.find_element(By.ID, "calendar-tab-compose").click()
+    browser.find_element(By.ID, "compose-text").send_keys("Workshop recap with photos")
+    browser.find_element(By.CSS_SELECTOR, f"label[for=compose-account-{account}]").click()
+    browser.find_element(By.CSS_SELECTOR, "label[for=compose-when-slot]").click()
+    WebDriverWait(browser, 15).until(lambda b: "Mastodon:" in b.find_element(By.ID, "compose-best").text)
+    assert browser.find_element(By.ID, "compose-at").get_attribute("disabled") is not None
+    browser.find_element(By.ID, "compose-schedule").click()
+    WebDriverWait(browser, 15).until(lambda b: "Scheduled 1 post" in b.find_element(By.ID, "compose-done").text)
+    slot = [p for p in requests.get(daemon.url + "/api/v1/publications", headers=session, timeout=10).json()["data"] if p["parts"] == ["Workshop recap with photos"]]
+    assert len(slot) == 1 and slot[0]["state"] == "pending", slot
+    due = datetime.datetime.fromisoformat(slot[0]["due_at"].replace("Z", "+00:00"))
+    assert due > datetime.datetime.now(datetime.timezone.utc), slot[0]["due_at"]
+    # A slot starts on the hour in the browser's zone (the time_zone the page sent).
+    assert browser.execute_script("const d = new Date(arguments[0]); return d.getMinutes() + d.getSeconds()", slot[0]["due_at"]) == 0
+
     # Disconnecting asks first, too.
     browser.find_element(By.ID, "calendar-tab-accounts").click()
     WebDriverWait(browser, 15).until(lambda b: b.find_element(By.CSS_SELECTOR, f"[data-disconnect='{account}']").is_displayed())

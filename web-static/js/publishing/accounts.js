@@ -22,7 +22,7 @@ const CREDENTIALS = {
     ['secret', 'Signing secret', 'password', true, 'Each request is signed with HMAC-SHA256 over "timestamp.body" with this secret.'],
   ],
   export: [
-    ['directory', 'Export folder (absolute path on the server)', 'text', true, 'Each post becomes a folder there, ready to upload by hand; it stays "awaiting manual upload" until you confirm it.'],
+    ['directory', 'Export folder (absolute path on the server)', 'text', true, 'Inside the daemon\'s exports folder (<data directory>/exports). Each post becomes a folder there, ready to upload by hand; it stays "awaiting manual upload" until you confirm it in its panel.'],
   ],
 };
 const credentialFields = platform => CREDENTIALS[platform] || CREDENTIALS.export;
