@@ -1,9 +1,11 @@
 """The admin page's Calendar section (publishing) in a real headless Chromium against the running daemon and the
 fake social server: a 400-character post previewed before any account exists (X over the limit with a thread
 offered, Mastodon within), connecting a Mastodon account through the form, scheduling a post a few seconds ahead
-and watching it turn published in the week view, the attempt history, and moving a scheduled post by keyboard
-and by drag."""
+and watching it turn published in the week view, the attempt history, moving a scheduled post by keyboard
+and by drag, a failed post retried from its panel, cancelling and disconnecting after a confirmation, the next
+good slot, and an export-bundle post confirmed as uploaded by hand."""
 import datetime
+import os
 
 import pytest
 import requests
@@ -338,4 +340,43 @@ def test_a_failed_post_shows_its_reason_and_history_then_retry_publishes_it_and_
     browser.find_element(By.CSS_SELECTOR, f"[data-confirm='{account}']").click()
     WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "accounts-none").is_displayed())
     assert requests.get(daemon.url + "/api/v1/platform-accounts", headers=session, timeout=10).json()["data"] == []
+    assert script_errors(browser) == []
+
+
+def test_an_export_bundle_account_waits_for_manual_upload_until_confirmed_in_the_panel(daemon, admin, session, browser):
+    open_tab(browser, daemon, admin, "accounts")
+    Select(WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "connect-platform"))).select_by_value("linkedin")
+    # A manual-upload platform asks for the export folder, not a secret.
+    fields = [e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, "#connect-credentials input")]
+    assert fields == ["connect-directory"], fields
+    browser.find_element(By.ID, "connect-directory").send_keys("relative/path")
+    browser.find_element(By.ID, "connect-submit").click()
+    WebDriverWait(browser, 15).until(lambda b: "absolute" in (text_of(b, "#connect-form") or ""))
+    folder = os.path.join(daemon.data_dir, "exports", "linkedin")
+    directory = browser.find_element(By.ID, "connect-directory")
+    directory.clear()
+    directory.send_keys(folder)
+    browser.find_element(By.ID, "connect-submit").click()
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#accounts-table tr[data-platform=linkedin]"))
+    account = requests.get(daemon.url + "/api/v1/platform-accounts", headers=session, timeout=10).json()["data"][0]["id"]
+
+    r = requests.post(daemon.url + "/api/v1/content", headers=session, timeout=10,
+                      json={"kind": "social_post", "title": "Harvest", "body": "Harvest report from the Lisbon gardens", "status": "ready"})
+    at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)).isoformat(timespec="seconds")
+    r = requests.post(daemon.url + f"/api/v1/content/{r.json()['id']}/publish", headers=session, timeout=10, json={"targets": [{"account": account, "at": at}]})
+    assert r.status_code == 201, r.text
+    pid = r.json()["data"][0]["id"]
+    browser.find_element(By.ID, "calendar-tab-calendar").click()
+    WebDriverWait(browser, 40).until(lambda b: (chip_state(b, pid) or "").startswith("awaiting_manual|"))
+    assert "Awaiting manual upload" in chip_state(browser, pid)
+    assert os.path.isdir(os.path.join(folder, str(pid))), os.listdir(folder)
+    browser.find_element(By.CSS_SELECTOR, f"#pub-week .pub-chip[data-id='{pid}']").click()
+    url = WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "pub-confirm-url"))
+    url.send_keys("https://www.linkedin.com/feed/update/urn:li:activity:1")
+    browser.find_element(By.CSS_SELECTOR, "#pub-confirm-form button[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda b: text_of(b, "#pub-detail-state") == "Published")
+    assert browser.find_element(By.ID, "pub-detail-url").get_attribute("href") == "https://www.linkedin.com/feed/update/urn:li:activity:1"
+    assert (chip_state(browser, pid) or "").startswith("published|")
+    p = requests.get(daemon.url + f"/api/v1/publications/{pid}", headers=session, timeout=10).json()
+    assert p["state"] == "published" and p["post_url"].endswith("activity:1")
     assert script_errors(browser) == []
