@@ -64,10 +64,16 @@ export default {
     const target = location.hash.replace(/^#\/?/, '').split('/')[1] || '';
     show(panels[target] ? target : 'calendar');
 
+    let wasLive = false;
     subscribe({
       types: ['publication.*'],
       alive,
-      onState: state => calendar.setLive(state),
+      // After a reconnect, events sent while the stream was down are gone: reload what is shown.
+      onState: state => {
+        calendar.setLive(state);
+        if (state === 'live' && wasLive) calendar.load();
+        if (state === 'live') wasLive = true;
+      },
       onEvent: ({ type, data }) => { if (type.startsWith('publication.') && data && typeof data === 'object') calendar.upsert(data); },
     });
 
