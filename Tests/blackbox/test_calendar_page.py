@@ -379,4 +379,14 @@ def test_an_export_bundle_account_waits_for_manual_upload_until_confirmed_in_the
     assert (chip_state(browser, pid) or "").startswith("published|")
     p = requests.get(daemon.url + f"/api/v1/publications/{pid}", headers=session, timeout=10).json()
     assert p["state"] == "published" and p["post_url"].endswith("activity:1")
+
+    # On a phone every view fits the screen's width (wide grids scroll inside their own box).
+    browser.set_window_size(390, 844)
+    fits = "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    for tab in ["calendar", "compose", "accounts"]:
+        browser.execute_script("document.getElementById(arguments[0]).click()", f"calendar-tab-{tab}")
+        assert browser.execute_script(fits), tab
+    browser.execute_script("document.getElementById('calendar-tab-calendar').click(); document.getElementById('pub-view-month').click()")
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.CSS_SELECTOR, f"#pub-month .pub-chip[data-id='{pid}']"))
+    assert browser.find_element(By.ID, "pub-detail").is_displayed() and browser.execute_script(fits)
     assert script_errors(browser) == []
