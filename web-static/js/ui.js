@@ -27,3 +27,35 @@ export function notice(text) {
 export function errorText(text) {
   return el('p', { class: 'error', role: 'alert' }, text);
 }
+
+// A tablist with its panels (the WAI-ARIA tabs pattern): arrow keys, Home and End move between tabs,
+// Tab goes into the panel. `tabs` is [[name, label], …]; `panels` maps each name to its element.
+// Returns { bar, wrappers, show(name, focusTab) }; append bar and wrappers where the section wants them.
+export function tabs(prefix, label, tabList, panels) {
+  const bar = el('div', { class: 'cs-tabs', role: 'tablist', 'aria-label': label });
+  const buttons = tabList.map(([name, text]) => el('button', {
+    type: 'button', role: 'tab', id: `${prefix}-tab-${name}`, 'data-tab': name, 'aria-controls': `${prefix}-panel-${name}`, onclick: () => show(name, true),
+  }, text));
+  bar.append(...buttons);
+  bar.addEventListener('keydown', event => {
+    const index = buttons.indexOf(document.activeElement);
+    if (index < 0) return;
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    show(buttons[(next + buttons.length) % buttons.length].dataset.tab, true);
+  });
+  const wrappers = Object.fromEntries(tabList.map(([name]) => [name,
+    el('div', { role: 'tabpanel', id: `${prefix}-panel-${name}`, 'aria-labelledby': `${prefix}-tab-${name}`, class: 'cs-panel', hidden: true }, panels[name])]));
+
+  function show(name, focusTab = false) {
+    for (const button of buttons) {
+      const selected = button.dataset.tab === name;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+      if (selected && focusTab) button.focus();
+    }
+    for (const [key, wrapper] of Object.entries(wrappers)) wrapper.hidden = key !== name;
+  }
+  return { bar, wrappers, show };
+}

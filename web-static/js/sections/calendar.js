@@ -1,7 +1,7 @@
 // Calendar (publishing): the calendar of scheduled and published posts, composing with every target platform's
 // rendering, and the connected platform accounts; kept live over the event stream (publication.*).
 // The parts live under ../publishing/. Deep links: #/calendar/compose, #/calendar/accounts.
-import { el } from '../ui.js';
+import { el, tabs } from '../ui.js';
 import { subscribe } from '../content/events.js';
 import { createAccounts } from '../publishing/accounts.js';
 import { createCalendar } from '../publishing/calendar-view.js';
@@ -34,33 +34,8 @@ export default {
     const accountsView = createAccounts(hub);
     const panels = { calendar: calendar.element, compose: compose.element, accounts: accountsView.element };
 
-    const bar = el('div', { class: 'cs-tabs', role: 'tablist', 'aria-label': 'Publishing views' });
-    const buttons = TABS.map(([name, label]) => el('button', {
-      type: 'button', role: 'tab', id: `calendar-tab-${name}`, 'data-tab': name, 'aria-controls': `calendar-panel-${name}`, onclick: () => show(name, true),
-    }, label));
-    bar.append(...buttons);
-    // Arrow keys, Home and End move between tabs (the tablist pattern); Tab goes into the panel.
-    bar.addEventListener('keydown', event => {
-      const index = buttons.indexOf(document.activeElement);
-      if (index < 0) return;
-      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: buttons.length - 1 }[event.key];
-      if (next === undefined) return;
-      event.preventDefault();
-      show(buttons[(next + buttons.length) % buttons.length].dataset.tab, true);
-    });
-    const wrappers = Object.fromEntries(TABS.map(([name]) => [name,
-      el('div', { role: 'tabpanel', id: `calendar-panel-${name}`, 'aria-labelledby': `calendar-tab-${name}`, class: 'cs-panel', hidden: true }, panels[name])]));
+    const { bar, wrappers, show } = tabs('calendar', 'Publishing views', TABS, panels);
     root.append(bar, ...Object.values(wrappers));
-
-    function show(name, focusTab = false) {
-      for (const button of buttons) {
-        const selected = button.dataset.tab === name;
-        button.setAttribute('aria-selected', String(selected));
-        button.tabIndex = selected ? 0 : -1;
-        if (selected && focusTab) button.focus();
-      }
-      for (const [key, wrapper] of Object.entries(wrappers)) wrapper.hidden = key !== name;
-    }
     const target = location.hash.replace(/^#\/?/, '').split('/')[1] || '';
     show(panels[target] ? target : 'calendar');
 

@@ -1,7 +1,7 @@
 // Content: generate from a pasted text, the library (list, filters, editor, metrics chart) and the
 // generation jobs, kept live over the event stream. The parts live under ../content/.
 // Deep links: #/content/library, #/content/jobs, #/content/<content id> (opens it in the editor).
-import { el } from '../ui.js';
+import { el, tabs } from '../ui.js';
 import { subscribe } from '../content/events.js';
 import { createGenerate } from '../content/generate.js';
 import { createJobs } from '../content/jobs.js';
@@ -29,34 +29,8 @@ export default {
     const generate = createGenerate(hub);
     const panels = { generate: generate.element, library: library.element, jobs: jobs.element };
 
-    const bar = el('div', { class: 'cs-tabs', role: 'tablist', 'aria-label': 'Content views' });
-    const buttons = TABS.map(([name, label]) => el('button', {
-      type: 'button', role: 'tab', id: `content-tab-${name}`, 'data-tab': name, 'aria-controls': `content-panel-${name}`, onclick: () => show(name, true),
-    }, label));
-    bar.append(...buttons);
-    // Arrow keys, Home and End move between tabs (the tablist pattern); Tab goes into the panel.
-    bar.addEventListener('keydown', event => {
-      const index = buttons.indexOf(document.activeElement);
-      if (index < 0) return;
-      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: buttons.length - 1 }[event.key];
-      if (next === undefined) return;
-      event.preventDefault();
-      const target = buttons[(next + buttons.length) % buttons.length];
-      show(target.dataset.tab, true);
-    });
-    const wrappers = Object.fromEntries(TABS.map(([name]) => [name,
-      el('div', { role: 'tabpanel', id: `content-panel-${name}`, 'aria-labelledby': `content-tab-${name}`, class: 'cs-panel', hidden: true }, panels[name])]));
+    const { bar, wrappers, show } = tabs('content', 'Content views', TABS, panels);
     root.append(bar, ...Object.values(wrappers));
-
-    function show(name, focusTab = false) {
-      for (const button of buttons) {
-        const selected = button.dataset.tab === name;
-        button.setAttribute('aria-selected', String(selected));
-        button.tabIndex = selected ? 0 : -1;
-        if (selected && focusTab) button.focus();
-      }
-      for (const [key, wrapper] of Object.entries(wrappers)) wrapper.hidden = key !== name;
-    }
 
     const target = location.hash.replace(/^#\/?/, '').split('/')[1] || '';
     const decoded = decodeURIComponent(target);
